@@ -1,0 +1,102 @@
+"""Build the one FastAPI application that serves every discovered router."""
+
+from __future__ import annotations
+
+import functools
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import InterfaceError, OperationalError
+from django.utils.module_loading import import_string
+from fastapi import FastAPI
+
+from .conf import api_settings
+from .discovery import Mount, discover
+from .exceptions import database_unavailable
+from .lanes import LanePool
+from .lifecycle import RequestLifecycleMiddleware, lifespan_for
+from .pinning import pin_router
+
+
+def _under_prefix(url: str | None) -> str | None:
+    return None if url is None else api_settings.API_PREFIX + url
+
+
+def _import(setting: str, dotted: str) -> object:
+    try:
+        return import_string(dotted)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"{setting} names {dotted!r}, which could not be imported: {exc}") from exc
+
+
+def _add_exception_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(OperationalError, database_unavailable)
+    app.add_exception_handler(InterfaceError, database_unavailable)
+    for key, handler in api_settings.EXCEPTION_HANDLERS.items():
+        exc_class = key if isinstance(key, int) else _import("FASTAPI_EXCEPTION_HANDLERS", key)
+        app.add_exception_handler(exc_class, _import("FASTAPI_EXCEPTION_HANDLERS", handler))
+
+
+def _add_middleware(app: FastAPI, lanes: LanePool) -> None:
+    # add_middleware wraps what is already there, so the first entry must be added last.
+    for entry in reversed(api_settings.MIDDLEWARE):
+        app.add_middleware(_import("FASTAPI_MIDDLEWARE", entry["class"]), **entry["options"])
+    if api_settings.CORS_ENABLED:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=api_settings.CORS_ALLOW_ORIGINS,
+            allow_origin_regex=api_settings.CORS_ALLOW_ORIGIN_REGEX,
+            allow_credentials=api_settings.CORS_ALLOW_CREDENTIALS,
+            allow_methods=api_settings.CORS_ALLOW_METHODS,
+            allow_headers=api_settings.CORS_ALLOW_HEADERS,
+            expose_headers=api_settings.CORS_EXPOSE_HEADERS,
+        )
+    app.add_middleware(RequestLifecycleMiddleware, lanes=lanes)
+
+
+def mount(app: FastAPI, mounts: list[Mount]) -> None:
+    for item in mounts:
+        pin_router(item.router)
+        app.include_router(item.router, prefix=api_settings.API_PREFIX + item.prefix, tags=item.tags)
+    app.state.django_fastapi_mounts = mounts
+
+
+def build_application() -> FastAPI:
+    """A new FastAPI app from the current settings and installed apps."""
+    api_settings.validate()
+    lanes = LanePool(api_settings.THREADS)
+    app = FastAPI(
+        title=api_settings.TITLE,
+        version=api_settings.VERSION,
+        description=api_settings.DESCRIPTION,
+        root_path=api_settings.ROOT_PATH,
+        docs_url=_under_prefix(api_settings.DOCS_URL),
+        swagger_ui_oauth2_redirect_url=_under_prefix(
+            (api_settings.DOCS_URL or "/docs") + "/oauth2-redirect"
+        ),
+        redoc_url=_under_prefix(api_settings.REDOC_URL),
+        openapi_url=_under_prefix(api_settings.OPENAPI_URL),
+        servers=api_settings.SERVERS or None,
+        swagger_ui_parameters=api_settings.SWAGGER_UI_PARAMETERS,
+        lifespan=lifespan_for(lanes),
+    )
+    app.state.django_fastapi_lanes = lanes
+    mount(app, discover())
+    _add_exception_handlers(app)
+    _add_middleware(app, lanes)
+    if api_settings.CONFIGURE_APP:
+        _import("FASTAPI_CONFIGURE_APP", api_settings.CONFIGURE_APP)(app)
+    return app
+
+
+@functools.cache
+def get_application() -> FastAPI:
+    """The project's FastAPI app, built once per process (rebuilt after settings change)."""
+    return build_application()
+
+
+def clear_application_cache(*, setting: str = "", **kwargs: object) -> None:
+    """``setting_changed`` receiver: the next get_application() builds a new app."""
+    if not setting or setting.startswith("FASTAPI_") or setting in ("INSTALLED_APPS", "DATABASES"):
+        get_application.cache_clear()

@@ -1,0 +1,76 @@
+"""A bounded pool of long-lived worker threads ("lanes"), one lent to each request.
+
+Django keeps a database connection per thread. FastAPI would run a request's sync code on any of
+anyio's worker threads, so no one could close or recycle the connections it opened. Instead each
+request borrows one lane for its whole duration: its sync endpoint, sync dependencies and the async
+ORM's ``sync_to_async`` calls all run on that lane's single thread, so ``request_finished`` (sent
+on the same thread) manages exactly the connections the request used. The threads live as long as
+the process, so no thread is created per request and the connections stay bounded by the lane count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+
+
+class LanePool:
+    def __init__(self, size: int, name: str = "django_fastapi-lane") -> None:
+        self.size = size
+        self.lanes = [
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-{index}")
+            for index in range(size)
+        ]
+        self._free: deque[ThreadPoolExecutor] = deque(self.lanes)
+        self._waiters: deque[asyncio.Future[ThreadPoolExecutor]] = deque()
+        # A live-server thread and a test's own event loop may share the pool.
+        self._lock = threading.Lock()
+
+    async def acquire(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            with self._lock:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                    raise
+            # Cancelled after a lane was handed over: pass it on.
+            if not waiter.cancelled():
+                self.release(waiter.result())
+            raise
+
+    def release(self, lane: ThreadPoolExecutor) -> None:
+        with self._lock:
+            while self._waiters:
+                waiter = self._waiters.popleft()
+                if waiter.done():
+                    continue
+                loop = waiter.get_loop()
+                if loop.is_closed():
+                    continue
+                loop.call_soon_threadsafe(_hand_over, waiter, lane, self)
+                return
+            self._free.append(lane)
+
+    def run_on_each(self, func) -> None:
+        """Run ``func()`` once on every lane's thread and wait (used at shutdown)."""
+        for future in [lane.submit(func) for lane in self.lanes]:
+            future.result()
+
+    def shutdown(self) -> None:
+        for lane in self.lanes:
+            lane.shutdown(wait=True)
+
+
+def _hand_over(waiter: asyncio.Future, lane: ThreadPoolExecutor, pool: LanePool) -> None:
+    if waiter.done():
+        pool.release(lane)
+    else:
+        waiter.set_result(lane)

@@ -1,0 +1,94 @@
+"""Django's request cycle around every HTTP request and websocket the bridge serves.
+
+Each request borrows a lane (``lanes.py``) for its whole duration; ``request_started`` and
+``request_finished`` are sent on the lane's thread, so Django's ``close_old_connections`` and a
+project's own receivers act on the connections that request's code used. ``request_finished`` is
+sent after the response, streaming bodies and background tasks included, has been sent.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.core import signals
+from django.db import connections
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .lanes import LanePool
+
+# Set by the test client: run sync work on the test's own thread, inside its transaction,
+# as Django's test client does.
+calling_thread: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "django_fastapi_calling_thread", default=False
+)
+
+
+class RequestLifecycleMiddleware:
+    def __init__(self, app: ASGIApp, lanes: LanePool) -> None:
+        self.app = app
+        self.lanes = lanes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        if calling_thread.get():
+            await self.handle(scope, receive, send)
+            return
+        lane = await self.lanes.acquire()
+        try:
+            async with ThreadSensitiveContext(executor=lane):
+                await self.handle(scope, receive, send)
+        finally:
+            self.lanes.release(lane)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send_signal(signals.request_started, scope=scope)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await send_signal(signals.request_finished)
+
+
+async def send_signal(signal: Any, **kwargs: Any) -> None:
+    await sync_to_async(signal.send, thread_sensitive=True)(
+        sender=RequestLifecycleMiddleware, **kwargs
+    )
+
+
+def close_connections() -> None:
+    """Close this thread's connections, returning pooled ones to their pool."""
+    connections.close_all()
+
+
+def close_pools() -> None:
+    for alias in connections:
+        close_pool = getattr(connections[alias], "close_pool", None)
+        if close_pool is not None and connections.settings[alias].get("OPTIONS", {}).get("pool"):
+            close_pool()
+
+
+def lifespan_for(lanes: LanePool):
+    """A lifespan that closes every lane's connections, and the pools, at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(shutdown, lanes)
+
+    return lifespan
+
+
+def shutdown(lanes: LanePool) -> None:
+    lanes.run_on_each(close_connections)
+    close_connections()
+    close_pools()
+

@@ -1,0 +1,38 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from django_fastapi.application import get_application
+from django_fastapi.routes import filter_routes, format_table, route_table
+from django_fastapi.schema import write_openapi
+
+
+class Command(BaseCommand):
+    help = "List every route of the project's FastAPI application, or write its OpenAPI schema."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--format", choices=["table", "json"], default="table", help="Output format (default: %(default)s).")
+        parser.add_argument("--app", metavar="LABEL", help="Only routes contributed by this app label.")
+        parser.add_argument("--method", metavar="METHOD", help="Only routes answering this HTTP method, e.g. GET.")
+        parser.add_argument("--openapi", action="store_true", help="Write the OpenAPI schema (JSON) instead of the route list.")
+        parser.add_argument("--output", metavar="FILE", help="With --openapi: write to FILE instead of standard output.")
+
+    def handle(self, *args, **options):
+        if options["output"] and not options["openapi"]:
+            raise CommandError("--output goes with --openapi: manage.py fastapi_routes --openapi --output schema.json")
+        app = get_application()
+        if options["openapi"]:
+            written = write_openapi(app, options["output"] or self.stdout)
+            if options["output"]:
+                self.stderr.write(f"Wrote the OpenAPI schema ({written} bytes) to {options['output']}")
+            return
+        table = route_table(app)
+        if options["app"] is not None and options["app"] not in {route.app for route in table}:
+            known = sorted({route.app for route in table if route.app})
+            raise CommandError(f"No routes from app {options['app']!r}. Apps with routes: {', '.join(known) or 'none'}.")
+        table = filter_routes(table, app=options["app"], method=options["method"])
+        if options["format"] == "json":
+            self.stdout.write(json.dumps([route.as_dict() for route in table], indent=2))
+        else:
+            self.stdout.write(format_table(table))
+

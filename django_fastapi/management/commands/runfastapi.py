@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import CommandError
+from django.core.management.commands.runserver import Command as RunserverCommand
+from django.db import connections
+from django.utils import autoreload
+
+from django_fastapi.conf import SERVERS, api_settings
+from django_fastapi.servers import LOG_LEVELS, ServeOptions, banner, resolve_server, validate
+
+
+class Command(RunserverCommand):
+    help = "Serve the project's FastAPI application (and its API docs) with uvicorn or hypercorn."
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("addrport", nargs="?", help="Port, or address:port, e.g. 8001, 0.0.0.0:8001, [::1]:8001 (default: 127.0.0.1:8000).")
+        parser.add_argument("--ipv6", "-6", action="store_true", dest="use_ipv6", help="Use an IPv6 address (default ::1).")
+        parser.add_argument("--noreload", action="store_false", dest="use_reloader", default=None, help="Do not reload on code changes (the default when DEBUG is False or with --workers).")
+        parser.add_argument("--server", choices=SERVERS, help="ASGI server (default: FASTAPI_SERVER, else uvicorn if installed, else hypercorn).")
+        parser.add_argument("--workers", type=int, default=1, help="Worker processes (default: %(default)s).")
+        parser.add_argument("--root-path", default=None, help="ASGI root_path, when served under a sub-path by a proxy (default: FASTAPI_ROOT_PATH).")
+        parser.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="Server log level (default: %(default)s).")
+        parser.add_argument("--proxy-headers", action="store_true", help="Trust X-Forwarded-* headers from the proxy for the client address and scheme.")
+        parser.add_argument("--forwarded-allow-ips", default=None, help="uvicorn: comma-separated proxy IPs to trust with --proxy-headers.")
+        parser.add_argument("--uds", metavar="PATH", help="Bind to this Unix domain socket instead of a TCP port.")
+        parser.add_argument("--ssl-certfile", metavar="FILE", help="TLS certificate file (with --ssl-keyfile).")
+        parser.add_argument("--ssl-keyfile", metavar="FILE", help="TLS private key file (with --ssl-certfile).")
+        parser.add_argument("--http2", action="store_true", help="Offer HTTP/2 (hypercorn only).")
+        parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
+
+    def handle(self, *args, **options):
+        try:
+            self.server = resolve_server(options["server"])
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        if options["use_reloader"] is None:
+            options["use_reloader"] = settings.DEBUG and options["workers"] == 1
+        elif options["use_reloader"] is False:
+            pass
+        super().handle(*args, **options)
+
+    def serve_options(self, options):
+        return ServeOptions(
+            host=self.addr,
+            port=int(self.port),
+            uds=options["uds"],
+            workers=options["workers"],
+            root_path=api_settings.ROOT_PATH if options["root_path"] is None else options["root_path"],
+            log_level=options["log_level"],
+            proxy_headers=options["proxy_headers"],
+            forwarded_allow_ips=options["forwarded_allow_ips"],
+            ssl_certfile=options["ssl_certfile"],
+            ssl_keyfile=options["ssl_keyfile"],
+            http2=options["http2"],
+            extra=api_settings.SERVER_OPTIONS.get(self.server.name, {}),
+        )
+
+    def inner_run(self, *args, **options):
+        autoreload.raise_last_exception()
+        if not options["skip_checks"]:
+            self.stdout.write("Performing system checks...\n\n")
+            self.check(display_num_errors=True)
+        self.check_migrations()
+        connections.close_all()
+        serve_options = self.serve_options(options)
+        try:
+            validate(self.server, serve_options)
+            from django_fastapi.application import get_application
+
+            app = get_application()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        docs_url = app.docs_url
+        self.stdout.write(banner(self.server, serve_options, docs_url, settings.SETTINGS_MODULE))
+        self.server.serve(app, serve_options)

@@ -1,0 +1,275 @@
+"""Run the application under uvicorn or hypercorn: the only module that imports either.
+
+Both are optional extras, imported when used. One process serves the app object; several workers
+need the import string ``django_fastapi.asgi:application``, which each worker imports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import inspect
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .conf import api_settings
+
+IMPORT_STRING = "django_fastapi.asgi:application"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+class ServerNotInstalled(ImproperlyConfigured):
+    def __init__(self, name: str) -> None:
+        self.hint = f'pip install "django-fastapi-bridge[{name}]"'
+        super().__init__(f"The {name} server is not installed. Install it with: {self.hint}")
+
+
+@dataclass
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    uds: str | None = None
+    workers: int = 1
+    root_path: str = ""
+    log_level: str = "info"
+    proxy_headers: bool = False
+    forwarded_allow_ips: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    http2: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.ssl_certfile else "http"
+
+    @property
+    def url(self) -> str:
+        if self.uds:
+            return f"unix:{self.uds}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+
+class Server:
+    name = ""
+    module = ""
+    supports_http2 = False
+
+    def require(self) -> Any:
+        try:
+            return import_module(self.module)
+        except ImportError as exc:
+            raise ServerNotInstalled(self.name) from exc
+
+    def is_installed(self) -> bool:
+        try:
+            self.require()
+        except ServerNotInstalled:
+            return False
+        return True
+
+    def version(self) -> str:
+        try:
+            return version(self.name)
+        except PackageNotFoundError:  # pragma: no cover
+            return "unknown"
+
+    def option_names(self) -> set[str]:
+        raise NotImplementedError
+
+    def serve(self, app: Any, options: ServeOptions) -> None:
+        raise NotImplementedError
+
+
+class Uvicorn(Server):
+    name = module = "uvicorn"
+
+    def option_names(self) -> set[str]:
+        config = self.require().Config
+        return set(inspect.signature(config.__init__).parameters) - {"self", "app"}
+
+    def kwargs(self, options: ServeOptions) -> dict[str, Any]:
+        return {
+            **options.extra,
+            "host": options.host,
+            "port": options.port,
+            "uds": options.uds,
+            "workers": options.workers,
+            "root_path": options.root_path,
+            "log_level": options.log_level,
+            "proxy_headers": options.proxy_headers,
+            "forwarded_allow_ips": options.forwarded_allow_ips,
+            "ssl_certfile": options.ssl_certfile,
+            "ssl_keyfile": options.ssl_keyfile,
+            "lifespan": "on",
+        }
+
+    def serve(self, app: Any, options: ServeOptions) -> None:
+        uvicorn = self.require()
+        if options.workers > 1:
+            uvicorn.run(IMPORT_STRING, **self.kwargs(options))
+        else:
+            uvicorn.Server(uvicorn.Config(app, **self.kwargs(options))).run()
+
+
+class Hypercorn(Server):
+    name = module = "hypercorn"
+    supports_http2 = True
+
+    def option_names(self) -> set[str]:
+        config_class = import_module("hypercorn.config").Config
+        names = set()
+        for name in dir(config_class):
+            attribute = inspect.getattr_static(config_class, name)
+            if name.startswith("_") or isinstance(attribute, (classmethod, staticmethod)):
+                continue
+            if isinstance(attribute, property):
+                if attribute.fset is not None:
+                    names.add(name)
+            elif not inspect.isfunction(attribute):
+                names.add(name)
+        return names
+
+    def config(self, options: ServeOptions) -> Any:
+        config = import_module("hypercorn.config").Config()
+        for name, value in options.extra.items():
+            setattr(config, name, value)
+        if options.uds:
+            config.bind = [f"unix:{options.uds}"]
+        else:
+            host = f"[{options.host}]" if ":" in options.host else options.host
+            config.bind = [f"{host}:{options.port}"]
+        config.workers = options.workers
+        config.root_path = options.root_path
+        config.loglevel = options.log_level.upper() if options.log_level != "trace" else "DEBUG"
+        config.accesslog = "-"
+        config.errorlog = "-"
+        config.certfile = options.ssl_certfile
+        config.keyfile = options.ssl_keyfile
+        if not options.http2:
+            config.alpn_protocols = ["http/1.1"]
+        return config
+
+    def wrap(self, app: Any, options: ServeOptions) -> Any:
+        if not options.proxy_headers:
+            return app
+        from hypercorn.middleware import ProxyFixMiddleware
+
+        return ProxyFixMiddleware(app, mode="legacy", trusted_hops=1)
+
+    def serve(self, app: Any, options: ServeOptions) -> None:
+        config = self.config(options)
+        if options.workers > 1:
+            from hypercorn.run import run
+
+            config.application_path = IMPORT_STRING
+            run(config)
+            return
+        from hypercorn.asyncio import serve
+
+        # Off the main thread (Django's autoreloader) hypercorn cannot install signal handlers;
+        # the reloader's main thread ends the process instead.
+        trigger = None if threading.current_thread() is threading.main_thread() else _never
+        asyncio.run(serve(self.wrap(app, options), config, shutdown_trigger=trigger))
+
+
+async def _never() -> None:
+    await asyncio.Event().wait()
+
+
+SERVERS: dict[str, Server] = {"uvicorn": Uvicorn(), "hypercorn": Hypercorn()}
+
+
+def default_server() -> str:
+    """FASTAPI_SERVER, else uvicorn when installed, else hypercorn."""
+    configured = api_settings.SERVER
+    if configured:
+        return configured
+    for name in ("uvicorn", "hypercorn"):
+        if SERVERS[name].is_installed():
+            return name
+    raise ImproperlyConfigured(
+        'Neither uvicorn nor hypercorn is installed. Install one: pip install "django-fastapi-bridge[uvicorn]"'
+    )
+
+
+def unknown_options(server: str, options: dict[str, Any]) -> list[str]:
+    """Option names the server does not have (hypercorn would silently accept them)."""
+    known = SERVERS[server].option_names()
+    return sorted(name for name in options if name not in known)
+
+
+def serve(server: str, app: Any, options: ServeOptions) -> None:
+    SERVERS[server].serve(app, options)
+
+
+class ServeError(ImproperlyConfigured):
+    """Options that cannot start a server; the message says what to change."""
+
+
+def resolve_server(requested: str | None) -> Server:
+    name = requested or default_server()
+    server = SERVERS[name]
+    server.require()
+    return server
+
+
+def validate(server: Server, options: ServeOptions) -> None:
+    """Fail before binding on what would otherwise be a server's traceback."""
+    if options.workers < 1:
+        raise ServeError(f"--workers must be 1 or more; got {options.workers!r}.")
+    if not 0 <= options.port <= 65535:
+        raise ServeError(f"{options.port!r} is not a valid port number: use 1-65535 (0 picks a free port).")
+    if options.http2 and not server.supports_http2:
+        raise ServeError(f"{server.name} does not serve HTTP/2; use --server hypercorn for --http2.")
+    if bool(options.ssl_certfile) != bool(options.ssl_keyfile):
+        raise ServeError("TLS needs both --ssl-certfile and --ssl-keyfile.")
+    for flag, path in (("--ssl-certfile", options.ssl_certfile), ("--ssl-keyfile", options.ssl_keyfile)):
+        if path and not os.path.isfile(path):
+            raise ServeError(f"{flag} {path!r} does not exist or is not a file.")
+    unknown = unknown_options(server.name, options.extra)
+    if unknown:
+        raise ServeError(
+            f"FASTAPI_SERVER_OPTIONS[{server.name!r}] has unknown {server.name} options: "
+            f"{', '.join(unknown)}. Check the names against {server.name}'s documentation."
+        )
+    if not options.uds:
+        ensure_port_free(options.host, options.port)
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reasons = {
+                errno.EADDRINUSE: "is already in use. Stop the other server or choose another port, e.g. runfastapi 8001",
+                errno.EACCES: "needs permissions you don't have. Choose a port above 1023",
+                errno.EADDRNOTAVAIL: "is on an address this machine does not have",
+            }
+            reason = reasons.get(exc.errno, f"cannot be bound: {exc.strerror}")
+            raise ServeError(f"Port {port} on {host} {reason}.") from exc
+
+
+def banner(server: Server, options: ServeOptions, docs_url: str | None, settings_module: str) -> str:
+    import django
+
+    workers = f"{options.workers} worker{'s' if options.workers != 1 else ''}"
+    lines = [
+        f"Django version {django.get_version()}, using settings {settings_module!r}",
+        f"Starting {server.name} {server.version()} (ASGI) at {options.url}/ with {workers}",
+    ]
+    if docs_url and not options.uds:
+        lines.append(f"API docs at {options.url}{options.root_path}{docs_url}")
+    lines.append("Quit the server with CONTROL-C.")
+    return "\n".join(lines)

@@ -1,0 +1,154 @@
+"""Settings for the django-fastapi-bridge sample site.
+
+Environment variables:
+    DJANGO_DEBUG          "1" (default) turns DEBUG on; "0" turns it off.
+    SECRET_KEY            Django secret key; the default is insecure and for development only.
+    DJANGO_ALLOWED_HOSTS  Extra comma-separated hosts added to the loopback defaults.
+    DATABASE_URL          postgres://user:password@host:port/name (or postgresql://) switches from
+                          the default SQLite file sample_site/db.sqlite3 to PostgreSQL.
+    DATABASE_POOL         With PostgreSQL, "1" (default) uses Django's psycopg connection pool;
+                          "0" disables it and keeps persistent connections (CONN_MAX_AGE=60) instead.
+"""
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = os.environ.get(
+    "SECRET_KEY", "django-insecure-sample-site-dev-key-change-me-in-production"
+)
+
+DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"] + [
+    host.strip()
+    for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",")
+    if host.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_fastapi",
+    "benchmark",
+    "catalog",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sample_site.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "sample_site.wsgi.application"
+ASGI_APPLICATION = "sample_site.asgi.application"
+
+
+def database_from_url(url: str, *, pool: bool) -> dict[str, Any]:
+    """Turn ``postgres://user:pass@host:port/name`` into a DATABASES entry.
+
+    Django's pool needs CONN_MAX_AGE = 0; without the pool, connections persist for 60 seconds.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise ImproperlyConfigured(
+            f"DATABASE_URL scheme {parts.scheme!r} is not supported; use postgres:// or postgresql://."
+        )
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise ImproperlyConfigured(f"DATABASE_URL {url!r} has no database name.")
+    options: dict[str, Any] = {"connect_timeout": 5}
+    if pool:
+        options["pool"] = {"min_size": 2, "max_size": 8, "timeout": 10}
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "CONN_MAX_AGE": 0 if pool else 60,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": options,
+    }
+
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {
+        "default": database_from_url(
+            os.environ["DATABASE_URL"],
+            pool=os.environ.get("DATABASE_POOL", "1") != "0",
+        )
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR / "db.sqlite3",
+        }
+    }
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+FASTAPI_TITLE = "Sample site API"
+FASTAPI_VERSION = "1.0.0"
+FASTAPI_DESCRIPTION = (
+    "Example API for django-fastapi-bridge: a small catalog of authors and books "
+    "(sync and async endpoints over the Django ORM) and the benchmark endpoints."
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django_fastapi": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}
