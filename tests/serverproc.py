@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,18 +24,26 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """A server subprocess; ``start()`` waits until ``ready_path`` answers, within ``timeout`` seconds."""
+    """A server subprocess; ``start()`` waits until ``ready_path`` answers, within ``timeout`` seconds.
+
+    Output goes to a temporary file rather than a pipe, so a chatty server never blocks on a full
+    pipe and worker processes that outlive the parent cannot hang the read.
+    """
 
     def __init__(self, args: list[str], *, cwd: Path = SAMPLE_SITE, env: dict[str, str] | None = None,
-                 port: int | None = None, ready_path: str = "/api/openapi.json", timeout: float = 30.0) -> None:
+                 port: int | None = None, ready_path: str = "/api/openapi.json", timeout: float = 30.0,
+                 scheme: str = "http", uds: str | None = None, http2: bool = False) -> None:
         self.port = port if port is not None else free_port()
         self.args = args
         self.cwd = cwd
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.ready_path = ready_path
         self.timeout = timeout
-        self.process: subprocess.Popen[str] | None = None
-        self.output = ""
+        self.scheme = scheme
+        self.uds = uds
+        self.http2 = http2
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log = tempfile.TemporaryFile()
 
     @classmethod
     def runfastapi(cls, *extra: str, port: int | None = None, **kwargs) -> "ServerProcess":
@@ -44,39 +53,70 @@ class ServerProcess:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return "http://localhost" if self.uds else f"{self.scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def output(self) -> str:
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")
+
+    def client(self, **kwargs) -> httpx.Client:
+        """An httpx client for this server: its base URL, Unix socket, self-signed TLS, HTTP/2."""
+        transport = httpx.HTTPTransport(uds=self.uds) if self.uds else None
+        return httpx.Client(base_url=self.url, transport=transport, verify=False, http2=self.http2, **kwargs)
 
     def start(self) -> "ServerProcess":
         self.process = subprocess.Popen(
-            self.args, cwd=self.cwd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, start_new_session=True,
+            self.args, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=self._log,
+            stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.output = self.process.stdout.read()
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.output}")
-            try:
-                if httpx.get(self.url + self.ready_path, timeout=1).status_code < 500:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        with self.client(timeout=1) as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.output}")
+                try:
+                    if client.get(self.ready_path).status_code < 500:
+                        return self
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"server did not answer {self.ready_path} within {self.timeout}s:\n{self.output}")
+
+    def send(self, sig: int) -> None:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+
+    def wait(self, timeout: float = 15.0) -> int:
+        """Wait for the exit code; after ``timeout`` kill the process group and fail."""
+        assert self.process is not None
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._kill_group()
+            raise RuntimeError(f"server did not exit within {timeout}s:\n{self.output}") from None
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
         """Send ``sig`` and wait; returns the exit code (kills the process group after ``timeout``)."""
         assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.output += self.process.stdout.read()
+        self.send(sig)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        # Also ends worker processes left behind in the server's own session.
+        self._kill_group()
         return self.process.returncode
+
+    def _kill_group(self) -> None:
+        assert self.process is not None
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
 
     def __enter__(self) -> "ServerProcess":
         return self.start()

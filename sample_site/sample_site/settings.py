@@ -8,6 +8,7 @@ Environment variables:
                           the default SQLite file sample_site/db.sqlite3 to PostgreSQL.
     DATABASE_POOL         With PostgreSQL, "1" (default) uses Django's psycopg connection pool;
                           "0" disables it and keeps persistent connections (CONN_MAX_AGE=60) instead.
+    SAMPLE_SITE_SQLITE    Path of the SQLite file used without DATABASE_URL (default: sample_site/db.sqlite3).
 """
 import os
 from pathlib import Path
@@ -113,7 +114,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "db.sqlite3",
+            "NAME": os.environ.get("SAMPLE_SITE_SQLITE", BASE_DIR / "db.sqlite3"),
         }
     }
 

@@ -1,0 +1,79 @@
+"""Set up a virtualenv and run the sample site or the test suite: the two README commands.
+
+    python3 scripts/dev.py run            # install, migrate, load demo data, serve with runfastapi
+    python3 scripts/dev.py test           # install, run the whole test suite (Django 5.2 LTS)
+    python3.12 scripts/dev.py test --django "Django>=6,<7"   # the Django 6 leg
+
+Only the standard library is used here, so it works on a fresh clone with nothing but Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_SITE = REPO / "sample_site"
+DEFAULT_DJANGO = "Django>=5.2,<6"
+
+
+def venv_dir(django: str) -> Path:
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    tag = re.sub(r"[^0-9A-Za-z.]+", "", django.split(",")[0].replace("Django", "django"))
+    return REPO / f".venv-py{version}-{tag}"
+
+
+def ensure_venv(path: Path, requirements: list[str]) -> Path:
+    python = path / "bin" / "python"
+    if not python.exists():
+        print(f"Creating {path.name} with Python {sys.version.split()[0]}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(path)
+    marker = path / ".installed"
+    wanted = "\n".join(requirements)
+    if not marker.exists() or marker.read_text() != wanted:
+        print("Installing: " + " ".join(requirements), flush=True)
+        run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements])
+        marker.write_text(wanted)
+    return python
+
+
+def run(command: list[str], cwd: Path = REPO, env: dict[str, str] | None = None) -> None:
+    result = subprocess.run(command, cwd=cwd, env={**os.environ, **(env or {})})
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def serve(args: argparse.Namespace, extra: list[str]) -> None:
+    python = ensure_venv(venv_dir(args.django), [args.django, "-e", f"{REPO}[all,test]"])
+    manage = [str(python), "manage.py"]
+    run([*manage, "migrate", "--noinput"], cwd=SAMPLE_SITE)
+    run([*manage, "load_demo_data"], cwd=SAMPLE_SITE)
+    os.chdir(SAMPLE_SITE)
+    os.execv(str(python), [str(python), "manage.py", "runfastapi", args.addrport, *extra])
+
+
+def test(args: argparse.Namespace, extra: list[str]) -> None:
+    python = ensure_venv(venv_dir(args.django), [args.django, "-e", f"{REPO}[all,test]"])
+    run([str(python), "-m", "django", "--version"])
+    run([str(python), "-m", "pytest", *extra])
+
+
+def main() -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--django", default=DEFAULT_DJANGO, help="Django requirement (default: %(default)s).")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", parents=[common], help="Serve the sample site with runfastapi.")
+    run_parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+    commands.add_parser("test", parents=[common], help="Run the test suite; extra arguments go to pytest.")
+    args, extra = parser.parse_known_args()
+    {"run": serve, "test": test}[args.command](args, extra)
+
+
+if __name__ == "__main__":
+    main()

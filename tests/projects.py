@@ -1,0 +1,137 @@
+"""Build a new Django project the way a user would: startproject, two startapp apps, migrate.
+
+``shop`` has a sync ``api.py`` over the ORM, ``blog`` an async one over the async ORM. Two more
+endpoints serve the server tests: ``GET /api/shop/slow`` (an in-flight request for graceful
+shutdown) and ``GET /api/blog/pid`` (which worker answered).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+SHOP_MODELS = '''
+from django.db import models
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=100)
+    price = models.PositiveIntegerField(default=0)
+'''
+
+SHOP_API = '''
+import time
+from pathlib import Path
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from .models import Product
+
+router = APIRouter()
+
+
+class ProductIn(BaseModel):
+    name: str
+    price: int = 0
+
+
+class ProductOut(ProductIn):
+    id: int
+
+
+@router.get("/products", response_model=list[ProductOut])
+def list_products():
+    return [ProductOut(id=p.pk, name=p.name, price=p.price) for p in Product.objects.order_by("pk")]
+
+
+@router.post("/products", response_model=ProductOut, status_code=201)
+def create_product(body: ProductIn):
+    product = Product.objects.create(name=body.name, price=body.price)
+    return ProductOut(id=product.pk, name=product.name, price=product.price)
+
+
+@router.get("/slow")
+def slow(marker: str, seconds: float = 2.0):
+    # The marker file tells the test the request is in flight before it signals the server.
+    Path(marker).touch()
+    time.sleep(seconds)
+    return {"slept": seconds}
+'''
+
+BLOG_MODELS = '''
+from django.db import models
+
+
+class Post(models.Model):
+    title = models.CharField(max_length=200)
+'''
+
+BLOG_API = '''
+import os
+import time
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from .models import Post
+
+router = APIRouter()
+
+
+class PostIn(BaseModel):
+    title: str
+
+
+class PostOut(PostIn):
+    id: int
+
+
+@router.get("/posts", response_model=list[PostOut])
+async def list_posts():
+    return [PostOut(id=p.pk, title=p.title) async for p in Post.objects.order_by("pk")]
+
+
+@router.post("/posts", response_model=PostOut, status_code=201)
+async def create_post(body: PostIn):
+    post = await Post.objects.acreate(title=body.title)
+    return PostOut(id=post.pk, title=post.title)
+
+
+@router.get("/pid")
+async def pid(block: float = 0.0):
+    # Blocking the event loop keeps this worker from accepting, so the next connection
+    # goes to another worker.
+    time.sleep(block)
+    return {"pid": os.getpid()}
+'''
+
+
+def run(args: list[str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode:
+        raise RuntimeError(f"{args} failed with {result.returncode}:\n{result.stdout}{result.stderr}")
+    return result
+
+
+def make_project(base: Path) -> Path:
+    """Create ``mysite`` under ``base``, migrated; returns the directory holding manage.py."""
+    run(["-m", "django", "startproject", "mysite"], cwd=base)
+    root = base / "mysite"
+    for app in ("shop", "blog"):
+        run(["manage.py", "startapp", app], cwd=root)
+    for app, models, api in (("shop", SHOP_MODELS, SHOP_API), ("blog", BLOG_MODELS, BLOG_API)):
+        (root / app / "models.py").write_text(textwrap.dedent(models).lstrip())
+        (root / app / "api.py").write_text(textwrap.dedent(api).lstrip())
+    settings = root / "mysite" / "settings.py"
+    text = settings.read_text()
+    marker = "INSTALLED_APPS = [\n"
+    assert marker in text, "startproject's settings.py changed shape"
+    settings.write_text(text.replace(marker, marker + '    "django_fastapi",\n    "shop",\n    "blog",\n', 1))
+    run(["manage.py", "makemigrations", "shop", "blog", "-v0"], cwd=root)
+    run(["manage.py", "migrate", "-v0"], cwd=root)
+    return root
