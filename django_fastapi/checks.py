@@ -102,10 +102,9 @@ def check_server(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
         except ServerNotInstalled as exc:
             messages.append(checks.Error(str(exc), hint=exc.hint, id=E004))
     for name, server_options in options.items():
-        try:
-            unknown = unknown_options(name, server_options)
-        except ServerNotInstalled:
-            continue
+        if not SERVERS[name].is_installed():
+            continue  # options for a server this environment does not use
+        unknown = unknown_options(name, server_options)
         if unknown:
             messages.append(
                 checks.Error(
@@ -121,7 +120,7 @@ def check_server(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
 def check_database_connections(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     messages = []
     for alias, config in settings.DATABASES.items():
-        if "postgresql" not in config.get("ENGINE", ""):
+        if not any(name in config.get("ENGINE", "") for name in ("postgresql", "postgis")):
             continue
         if config.get("CONN_MAX_AGE", 0) == 0 and not config.get("OPTIONS", {}).get("pool"):
             messages.append(

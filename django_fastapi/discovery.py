@@ -42,10 +42,10 @@ class ApiModule:
 
 def _describe_failure(dotted: str, exc: BaseException) -> str:
     if isinstance(exc, SyntaxError):
-        where = f" ({exc.filename}, line {exc.lineno})"
-    else:
-        frames = traceback.extract_tb(exc.__traceback__)
-        where = f" ({frames[-1].filename}, line {frames[-1].lineno})" if frames else ""
+        # str(SyntaxError) already ends with "(api.py, line N)"; give the full path once instead.
+        return f"{type(exc).__name__}: {exc.msg} ({exc.filename}, line {exc.lineno})"
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" ({frames[-1].filename}, line {frames[-1].lineno})" if frames else ""
     return f"{type(exc).__name__}: {exc}{where}"
 
 

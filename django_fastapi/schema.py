@@ -13,11 +13,13 @@ def openapi_json(app: FastAPI) -> str:
 
 
 def write_openapi(app: FastAPI, target: str | IO[str]) -> int:
-    """Write the schema to a path or a text stream; returns the number of characters written."""
+    """Write the schema to a path or a text stream; returns its size in bytes (UTF-8)."""
     text = openapi_json(app)
+    data = text.encode("utf-8")
     if isinstance(target, str):
-        with open(target, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        # Binary, so the file has "\n" line endings on every platform and ``data`` is its size.
+        with open(target, "wb") as handle:
+            handle.write(data)
     else:
         target.write(text, ending="") if hasattr(target, "style_func") else target.write(text)
-    return len(text)
+    return len(data)

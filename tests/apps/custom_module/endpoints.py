@@ -1,0 +1,8 @@
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("/endpoint")
+def endpoint():
+    return {"module": "endpoints"}

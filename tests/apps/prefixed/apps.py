@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PrefixedConfig(AppConfig):
+    name = "tests.apps.prefixed"
+    label = "prefixed"
+    fastapi_prefix = "custom"

@@ -1,0 +1,5 @@
+from fastapi import APIRouter
+
+router = APIRouter()
+
+raise RuntimeError("raising.api failed at import")

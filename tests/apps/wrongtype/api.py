@@ -1,0 +1,1 @@
+router = "not a router"
