@@ -11,6 +11,7 @@ import errno
 import inspect
 import os
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -22,6 +23,8 @@ from django.core.exceptions import ImproperlyConfigured
 from .conf import api_settings
 
 IMPORT_STRING = "django_fastapi.asgi:application"
+# Hypercorn evaluates the part after ":" in the module, so each worker builds the wrapped app.
+HYPERCORN_PROXIED_IMPORT_STRING = "django_fastapi.servers:hypercorn_proxied_application()"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
@@ -170,7 +173,9 @@ class Hypercorn(Server):
         if options.workers > 1:
             from hypercorn.run import run
 
-            config.application_path = IMPORT_STRING
+            config.application_path = (
+                HYPERCORN_PROXIED_IMPORT_STRING if options.proxy_headers else IMPORT_STRING
+            )
             run(config)
             return
         from hypercorn.asyncio import serve
@@ -183,6 +188,13 @@ class Hypercorn(Server):
 
 async def _never() -> None:
     await asyncio.Event().wait()
+
+
+def hypercorn_proxied_application() -> Any:
+    """The ASGI application behind hypercorn's proxy-headers middleware, for each worker."""
+    from django_fastapi.asgi import application
+
+    return Hypercorn().wrap(application, ServeOptions(proxy_headers=True))
 
 
 SERVERS: dict[str, Server] = {"uvicorn": Uvicorn(), "hypercorn": Hypercorn()}
@@ -235,6 +247,10 @@ def validate(server: Server, options: ServeOptions) -> None:
     for flag, path in (("--ssl-certfile", options.ssl_certfile), ("--ssl-keyfile", options.ssl_keyfile)):
         if path and not os.path.isfile(path):
             raise ServeError(f"{flag} {path!r} does not exist or is not a file.")
+    if options.ssl_certfile:
+        ensure_tls_loads(options)
+    if options.uds and not os.path.isdir(os.path.dirname(os.path.abspath(options.uds))):
+        raise ServeError(f"--uds {options.uds!r} is in a directory that does not exist.")
     unknown = unknown_options(server.name, options.extra)
     if unknown:
         raise ServeError(
@@ -253,7 +269,7 @@ def ensure_port_free(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as exc:
             reasons = {
-                errno.EADDRINUSE: "is already in use. Stop the other server or choose another port, e.g. runfastapi 8001",
+                errno.EADDRINUSE: f"is already in use. Stop the other server or choose another port, e.g. runfastapi {port + 1}",
                 errno.EACCES: "needs permissions you don't have. Choose a port above 1023",
                 errno.EADDRNOTAVAIL: "is on an address this machine does not have",
             }
@@ -261,13 +277,30 @@ def ensure_port_free(host: str, port: int) -> None:
             raise ServeError(f"Port {port} on {host} {reason}.") from exc
 
 
+def ensure_tls_loads(options: ServeOptions) -> None:
+    # Either server would otherwise fail with ssl.SSLError's bare "PEM lib" traceback.
+    password = options.extra.get("ssl_keyfile_password", options.extra.get("keyfile_password"))
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+            options.ssl_certfile, options.ssl_keyfile, password=password or (lambda: "")
+        )
+    except ssl.SSLError as exc:
+        raise ServeError(
+            f"--ssl-certfile {options.ssl_certfile!r} and --ssl-keyfile {options.ssl_keyfile!r} are not "
+            f"a PEM certificate and its unencrypted private key ({exc.reason or exc}). For an encrypted "
+            "key, set its password in FASTAPI_SERVER_OPTIONS (uvicorn: ssl_keyfile_password, hypercorn: "
+            "keyfile_password)."
+        ) from exc
+
+
 def banner(server: Server, options: ServeOptions, docs_url: str | None, settings_module: str) -> str:
     import django
 
     workers = f"{options.workers} worker{'s' if options.workers != 1 else ''}"
+    where = options.url if options.uds else f"{options.url}/"
     lines = [
         f"Django version {django.get_version()}, using settings {settings_module!r}",
-        f"Starting {server.name} {server.version()} (ASGI) at {options.url}/ with {workers}",
+        f"Starting {server.name} {server.version()} (ASGI) at {where} with {workers}",
     ]
     if docs_url and not options.uds:
         lines.append(f"API docs at {options.url}{options.root_path}{docs_url}")

@@ -2,15 +2,21 @@
 
 ``shop`` has a sync ``api.py`` over the ORM, ``blog`` an async one over the async ORM. Two more
 endpoints serve the server tests: ``GET /api/shop/slow`` (an in-flight request for graceful
-shutdown) and ``GET /api/blog/pid`` (which worker answered).
+shutdown) and ``GET /api/blog/pid`` (which worker answered, and the client address it saw).
+
+``shared_project`` and ``sample_site_database`` build once per test session (in pytest's
+session temp directory), whichever test module asks first.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+from tests.serverproc import SAMPLE_SITE
 
 SHOP_MODELS = '''
 from django.db import models
@@ -73,7 +79,7 @@ BLOG_API = '''
 import os
 import time
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from .models import Post
@@ -101,17 +107,22 @@ async def create_post(body: PostIn):
 
 
 @router.get("/pid")
-async def pid(block: float = 0.0):
+async def pid(request: Request, block: float = 0.0):
     # Blocking the event loop keeps this worker from accepting, so the next connection
     # goes to another worker.
     time.sleep(block)
-    return {"pid": os.getpid()}
+    return {"pid": os.getpid(), "client": request.client.host if request.client else None}
 '''
+
+
+def _env() -> dict[str, str]:
+    # pytest-django exports the tests' settings; each manage.py must choose its own.
+    return {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
 
 
 def run(args: list[str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+        [sys.executable, *args], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout
     )
     if result.returncode:
         raise RuntimeError(f"{args} failed with {result.returncode}:\n{result.stdout}{result.stderr}")
@@ -135,3 +146,28 @@ def make_project(base: Path) -> Path:
     run(["manage.py", "makemigrations", "shop", "blog", "-v0"], cwd=root)
     run(["manage.py", "migrate", "-v0"], cwd=root)
     return root
+
+
+def shared_project(tmp_path_factory) -> Path:
+    """``make_project`` once per session."""
+    base = tmp_path_factory.getbasetemp() / "new_project"
+    if not (base / "built").exists():
+        base.mkdir()
+        make_project(base)
+        (base / "built").touch()
+    return base / "mysite"
+
+
+def sample_site_database(tmp_path_factory) -> Path:
+    """A migrated SQLite file for the sample site (pass it as SAMPLE_SITE_SQLITE), once per session."""
+    path = tmp_path_factory.getbasetemp() / "sample_site.sqlite3"
+    if not path.exists():
+        building = path.with_suffix(".building")
+        result = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v0"], cwd=SAMPLE_SITE, capture_output=True,
+            text=True, timeout=60, env={**_env(), "SAMPLE_SITE_SQLITE": str(building)},
+        )
+        if result.returncode:
+            raise RuntimeError(f"migrate failed:\n{result.stdout}{result.stderr}")
+        building.rename(path)
+    return path

@@ -26,7 +26,7 @@ def free_port() -> int:
 class ServerProcess:
     """A server subprocess; ``start()`` waits until ``ready_path`` answers, within ``timeout`` seconds.
 
-    Output goes to a temporary file rather than a pipe, so a chatty server never blocks on a full
+    Output goes to temporary files rather than pipes, so a chatty server never blocks on a full
     pipe and worker processes that outlive the parent cannot hang the read.
     """
 
@@ -36,14 +36,17 @@ class ServerProcess:
         self.port = port if port is not None else free_port()
         self.args = args
         self.cwd = cwd
-        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        # pytest-django exports the tests' settings; the server's manage.py must choose its own.
+        inherited = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+        self.env = {**inherited, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.ready_path = ready_path
         self.timeout = timeout
         self.scheme = scheme
         self.uds = uds
         self.http2 = http2
         self.process: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.TemporaryFile()
+        self._stdout = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()
 
     @classmethod
     def runfastapi(cls, *extra: str, port: int | None = None, **kwargs) -> "ServerProcess":
@@ -56,9 +59,16 @@ class ServerProcess:
         return "http://localhost" if self.uds else f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
+    def stdout(self) -> str:
+        return _read(self._stdout)
+
+    @property
+    def stderr(self) -> str:
+        return _read(self._stderr)
+
+    @property
     def output(self) -> str:
-        self._log.seek(0)
-        return self._log.read().decode(errors="replace")
+        return self.stdout + self.stderr
 
     def client(self, **kwargs) -> httpx.Client:
         """An httpx client for this server: its base URL, Unix socket, self-signed TLS, HTTP/2."""
@@ -67,8 +77,8 @@ class ServerProcess:
 
     def start(self) -> "ServerProcess":
         self.process = subprocess.Popen(
-            self.args, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            self.args, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=self._stdout,
+            stderr=self._stderr, start_new_session=True,
         )
         deadline = time.monotonic() + self.timeout
         with self.client(timeout=1) as client:
@@ -123,3 +133,9 @@ class ServerProcess:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+def _read(file) -> str:
+    # pread leaves the offset alone: the server shares it and must keep appending at the end.
+    fd = file.fileno()
+    return os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace")

@@ -8,6 +8,10 @@ Environment variables:
                           the default SQLite file sample_site/db.sqlite3 to PostgreSQL.
     DATABASE_POOL         With PostgreSQL, "1" (default) uses Django's psycopg connection pool;
                           "0" disables it and keeps persistent connections (CONN_MAX_AGE=60) instead.
+    DATABASE_CONN_MAX_AGE With DATABASE_POOL=0, CONN_MAX_AGE in seconds (default 60; 0 closes
+                          each request's connection when it finishes).
+    FASTAPI_THREADS       Request lanes, hence at most this many connections without the pool
+                          (default 16).
     SAMPLE_SITE_SQLITE    Path of the SQLite file used without DATABASE_URL (default: sample_site/db.sqlite3).
 """
 import os
@@ -97,7 +101,7 @@ def database_from_url(url: str, *, pool: bool) -> dict[str, Any]:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        "CONN_MAX_AGE": 0 if pool else 60,
+        "CONN_MAX_AGE": 0 if pool else int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": options,
     }
@@ -135,6 +139,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+FASTAPI_THREADS = int(os.environ.get("FASTAPI_THREADS", "16"))
 FASTAPI_TITLE = "Sample site API"
 FASTAPI_VERSION = "1.0.0"
 FASTAPI_DESCRIPTION = (

@@ -1,3 +1,5 @@
+import sys
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
@@ -73,4 +75,10 @@ class Command(RunserverCommand):
             raise CommandError(str(exc)) from exc
         docs_url = app.docs_url
         self.stdout.write(banner(self.server, serve_options, docs_url, settings.SETTINGS_MODULE))
-        self.server.serve(app, serve_options)
+        try:
+            self.server.serve(app, serve_options)
+        except KeyboardInterrupt:
+            # uvicorn re-raises SIGINT after its graceful shutdown; end as runserver does.
+            if options.get("shutdown_message"):
+                self.stdout.write(options["shutdown_message"])
+            sys.exit(0)
