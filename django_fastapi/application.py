@@ -14,7 +14,7 @@ from .discovery import Mount, discover
 from .exceptions import database_unavailable
 from .lanes import LanePool
 from .lifecycle import RequestLifecycleMiddleware, lifespan_for
-from .pinning import pin_router
+from .pinning import OverridesProvider, pin_router
 
 
 def _under_prefix(url: str | None) -> str | None:
@@ -82,6 +82,7 @@ def build_application() -> FastAPI:
         lifespan=lifespan_for(lanes),
     )
     app.state.django_fastapi_lanes = lanes
+    app.router.dependency_overrides_provider = OverridesProvider(app)
     mount(app, discover())
     _add_exception_handlers(app)
     _add_middleware(app, lanes)

@@ -27,19 +27,27 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .lifecycle import calling_thread
 
 _signal_lock = threading.Lock()
+_requests_keeping_open = 0
 
 
 @contextmanager
 def connections_kept_open() -> Iterator[None]:
+    # Overlapping requests (asyncio.gather in an async test) share the switch: only the last
+    # to finish may reconnect close_old_connections, or it would close the test's connection.
+    global _requests_keeping_open
     with _signal_lock:
-        signals.request_started.disconnect(close_old_connections)
-        signals.request_finished.disconnect(close_old_connections)
+        _requests_keeping_open += 1
+        if _requests_keeping_open == 1:
+            signals.request_started.disconnect(close_old_connections)
+            signals.request_finished.disconnect(close_old_connections)
     try:
         yield
     finally:
         with _signal_lock:
-            signals.request_started.connect(close_old_connections)
-            signals.request_finished.connect(close_old_connections)
+            _requests_keeping_open -= 1
+            if _requests_keeping_open == 0:
+                signals.request_started.connect(close_old_connections)
+                signals.request_finished.connect(close_old_connections)
 
 
 class CallingThreadApp:

@@ -1,0 +1,145 @@
+"""Endpoints that record which thread ran each part of a request, for tests/test_lifecycle.py."""
+
+import asyncio
+import threading
+import time
+from typing import Annotated
+
+from django.db import OperationalError, transaction
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.background import BackgroundTask
+
+from tests.apps.notes.api import NoteIn
+from tests.apps.notes.models import Note
+
+router = APIRouter()
+
+# (event, thread name) in the order they happened; the tests clear it.
+events: list[tuple[str, str]] = []
+_lock = threading.Lock()
+
+
+def record(event: str) -> str:
+    name = threading.current_thread().name
+    with _lock:
+        events.append((event, name))
+    return name
+
+
+def sync_dependency() -> str:
+    return record("dependency")
+
+
+def yield_dependency():
+    yield record("yield setup")
+    record("yield teardown")
+
+
+Threads = Annotated[str, Depends(sync_dependency)]
+YieldThreads = Annotated[str, Depends(yield_dependency)]
+
+
+@router.get("/threads")
+def threads(dependency: Threads, yield_dependency: YieldThreads) -> dict[str, str]:
+    Note.objects.count()
+    return {"endpoint": record("endpoint"), "dependency": dependency, "yield": yield_dependency}
+
+
+@router.get("/async/threads")
+async def threads_async(dependency: Threads, yield_dependency: YieldThreads) -> dict[str, str]:
+    await Note.objects.acount()
+    return {"dependency": dependency, "yield": yield_dependency}
+
+
+@router.get("/slow")
+def slow() -> dict[str, str]:
+    time.sleep(0.02)
+    return {"thread": threading.current_thread().name}
+
+
+@router.get("/stream")
+async def stream() -> StreamingResponse:
+    async def chunks():
+        for index in range(3):
+            record(f"chunk {index}")
+            yield f"{index}\n"
+            await asyncio.sleep(0.01)
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+@router.get("/stream/sync", response_class=StreamingResponse)
+def stream_sync():
+    for index in range(3):
+        Note.objects.count()
+        yield f"{record(f'chunk {index}')}\n"
+
+
+@router.post("/background")
+def background(tasks: BackgroundTasks) -> dict[str, str]:
+    tasks.add_task(lambda: (Note.objects.count(), record("background")))
+    return {"thread": record("endpoint")}
+
+
+@router.post("/background/response")
+def background_response() -> JSONResponse:
+    task = BackgroundTask(lambda: (Note.objects.count(), record("background")))
+    return JSONResponse({"thread": record("endpoint")}, background=task)
+
+
+@router.websocket("/ws")
+async def echo(websocket: WebSocket, dependency: Threads) -> None:
+    await websocket.accept()
+    try:
+        while True:
+            await websocket.send_text(await websocket.receive_text() + " " + dependency)
+    except WebSocketDisconnect:
+        record("websocket closed")
+
+
+def label() -> str:
+    return "original"
+
+
+@router.get("/label")
+def get_label(value: Annotated[str, Depends(label)]) -> dict[str, str]:
+    return {"label": value, "thread": threading.current_thread().name}
+
+
+@router.post("/non-atomic/then-fail")
+@transaction.non_atomic_requests
+def non_atomic_then_fail(data: NoteIn) -> None:
+    Note.objects.create(title=data.title)
+    raise HTTPException(status_code=409, detail="failed after writing")
+
+
+@router.post("/async/non-atomic/then-fail")
+@transaction.non_atomic_requests
+async def non_atomic_then_fail_async(data: NoteIn) -> None:
+    await Note.objects.acreate(title=data.title)
+    raise HTTPException(status_code=409, detail="failed after writing")
+
+
+@router.get("/database-down")
+def database_down() -> None:
+    raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+
+@router.post("/async/notes/then-wait")
+async def create_then_wait(data: NoteIn) -> None:
+    await Note.objects.acreate(title=data.title)
+    record("written")
+    await asyncio.sleep(30)
+
+
+def atomic_dependency():
+    with transaction.atomic():
+        yield
+
+
+@router.post("/notes/in-dependency-transaction/then-wait", dependencies=[Depends(atomic_dependency)])
+async def create_in_dependency_transaction_then_wait(data: NoteIn) -> None:
+    await Note.objects.acreate(title=data.title)
+    record("written")
+    await asyncio.sleep(30)
