@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import InterfaceError, OperationalError
 from django.utils.module_loading import import_string
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp
 
+from .body_limit import BodyLimitMiddleware
 from .conf import api_settings
 from .discovery import Mount, discover
-from .exceptions import database_unavailable
+from .exceptions import DJANGO_EXCEPTION_HANDLERS, database_unavailable
+from .hooks import import_hooks, with_hooks
+from .hosts import HostValidationMiddleware
 from .lanes import LanePool
 from .lifecycle import RequestLifecycleMiddleware, lifespan_for
-from .pinning import OverridesProvider, pin_router
+from .overrides import OverridesProvider
+from .pinning import PinnedAPIRoute, pin_router
+from .requests import DjangoRequestMiddleware
+
+
+class DjangoFastAPI(FastAPI):
+    """A FastAPI app whose routes, however they are added, run their sync code on the lanes."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.router.route_class = PinnedAPIRoute
+        self.router.dependency_overrides_provider = OverridesProvider(self)
+
+    def include_router(self, router: APIRouter, *args: Any, **kwargs: Any) -> None:
+        pin_router(router)
+        super().include_router(router, *args, **kwargs)
 
 
 def _under_prefix(url: str | None) -> str | None:
@@ -29,6 +49,8 @@ def _import(setting: str, dotted: str) -> object:
 
 
 def _add_exception_handlers(app: FastAPI) -> None:
+    for exc_class, handler in DJANGO_EXCEPTION_HANDLERS.items():
+        app.add_exception_handler(exc_class, handler)
     app.add_exception_handler(OperationalError, database_unavailable)
     app.add_exception_handler(InterfaceError, database_unavailable)
     for key, handler in api_settings.EXCEPTION_HANDLERS.items():
@@ -38,6 +60,9 @@ def _add_exception_handlers(app: FastAPI) -> None:
 
 def _add_middleware(app: FastAPI, lanes: LanePool) -> None:
     # add_middleware wraps what is already there, so the first entry must be added last.
+    # Innermost, on the request's lane: saves the session and sets the cookies of the Django request.
+    app.add_middleware(DjangoRequestMiddleware)
+    app.add_middleware(BodyLimitMiddleware)
     for entry in reversed(api_settings.MIDDLEWARE):
         app.add_middleware(_import("FASTAPI_MIDDLEWARE", entry["class"]), **entry["options"])
     if api_settings.CORS_ENABLED:
@@ -53,11 +78,12 @@ def _add_middleware(app: FastAPI, lanes: LanePool) -> None:
             expose_headers=api_settings.CORS_EXPOSE_HEADERS,
         )
     app.add_middleware(RequestLifecycleMiddleware, lanes=lanes)
+    if api_settings.VALIDATE_HOST:
+        app.add_middleware(HostValidationMiddleware)  # outermost: a forged Host costs no lane
 
 
 def mount(app: FastAPI, mounts: list[Mount]) -> None:
     for item in mounts:
-        pin_router(item.router)
         app.include_router(item.router, prefix=api_settings.API_PREFIX + item.prefix, tags=item.tags)
     app.state.django_fastapi_mounts = mounts
 
@@ -66,7 +92,7 @@ def build_application() -> FastAPI:
     """A new FastAPI app from the current settings and installed apps."""
     api_settings.validate()
     lanes = LanePool(api_settings.THREADS)
-    app = FastAPI(
+    app = DjangoFastAPI(
         title=api_settings.TITLE,
         version=api_settings.VERSION,
         description=api_settings.DESCRIPTION,
@@ -79,10 +105,13 @@ def build_application() -> FastAPI:
         openapi_url=_under_prefix(api_settings.OPENAPI_URL),
         servers=api_settings.SERVERS or None,
         swagger_ui_parameters=api_settings.SWAGGER_UI_PARAMETERS,
-        lifespan=lifespan_for(lanes),
+        lifespan=with_hooks(
+            lifespan_for(lanes),
+            import_hooks("FASTAPI_ON_STARTUP", api_settings.ON_STARTUP),
+            import_hooks("FASTAPI_ON_SHUTDOWN", api_settings.ON_SHUTDOWN),
+        ),
     )
     app.state.django_fastapi_lanes = lanes
-    app.router.dependency_overrides_provider = OverridesProvider(app)
     mount(app, discover())
     _add_exception_handlers(app)
     _add_middleware(app, lanes)
@@ -95,6 +124,23 @@ def build_application() -> FastAPI:
 def get_application() -> FastAPI:
     """The project's FastAPI app, built once per process (rebuilt after settings change)."""
     return build_application()
+
+
+def get_asgi_application(*, serve_static: bool | None = None) -> ASGIApp:
+    """What servers run: the API's routes, every other path to Django, one log line per request.
+
+    ``serve_static``: serve ``STATIC_URL`` as runserver does; by default only under ``DEBUG``.
+    With ``FASTAPI_SERVE_DJANGO = False``, only the API.
+    """
+    from .access_log import AccessLogMiddleware, configure_default_logging
+    from .dispatch import Dispatcher, django_application, static_serving
+
+    api = get_application()
+    django_app = None
+    if api_settings.SERVE_DJANGO:
+        django_app = django_application(serve_static=static_serving(serve_static))
+    configure_default_logging()
+    return AccessLogMiddleware(Dispatcher(api, django_app, api_prefix=api_settings.API_PREFIX))
 
 
 def clear_application_cache(*, setting: str = "", **kwargs: object) -> None:

@@ -1,9 +1,14 @@
-"""ASGI entry point: ``uvicorn django_fastapi.asgi:application`` with DJANGO_SETTINGS_MODULE set."""
+"""ASGI entry point: ``uvicorn django_fastapi.asgi:application`` with DJANGO_SETTINGS_MODULE set.
+
+The API and, on the same port, the rest of the project's Django (admin, views, static files under DEBUG).
+"""
 
 import django
 
 django.setup(set_prefix=False)
 
-from django_fastapi.application import get_application  # noqa: E402
+from django_fastapi.application import get_asgi_application  # noqa: E402
+from django_fastapi.dispatch import static_from_environ  # noqa: E402
 
-application = get_application()
+# runfastapi --workers says whether to serve static files (--nostatic, --insecure); else DEBUG does.
+application = get_asgi_application(serve_static=static_from_environ())

@@ -21,9 +21,16 @@ E002 = "django_fastapi.E002"  # api module or listed router cannot be imported /
 E003 = "django_fastapi.E003"  # two endpoints declare the same method and path
 E004 = "django_fastapi.E004"  # configured server not installed
 E005 = "django_fastapi.E005"  # unknown server option
+E006 = "django_fastapi.E006"  # a lifespan hook cannot be imported or is not callable
 W001 = "django_fastapi.W001"  # api module without a router
 W002 = "django_fastapi.W002"  # PostgreSQL with CONN_MAX_AGE = 0 and no pool
 W003 = "django_fastapi.W003"  # CORS enabled but no origin allowed
+E010 = "django_fastapi.E010"  # bearer authentication without the django_fastapi.tokens app
+E011 = "django_fastapi.E011"  # an authentication source cannot be imported or is not a source
+E012 = "django_fastapi.E012"  # FASTAPI_THROTTLE_CACHE names no cache in CACHES
+E013 = "django_fastapi.E013"  # session authentication without django.contrib.auth and sessions
+W010 = "django_fastapi.W010"  # (--deploy) the throttle cache is per process, or not atomic
+W004 = "django_fastapi.W004"  # a Django URL pattern is shadowed by an API route
 
 
 @checks.register("django_fastapi")
@@ -134,6 +141,121 @@ def check_database_connections(app_configs: Any = None, **kwargs: Any) -> list[c
                 )
             )
     return messages
+
+
+@checks.register("django_fastapi")
+def check_lifespan_hooks(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .hooks import import_hooks
+
+    messages: list[checks.CheckMessage] = []
+    for setting in ("ON_STARTUP", "ON_SHUTDOWN"):
+        try:
+            import_hooks(f"FASTAPI_{setting}", getattr(api_settings, setting))
+        except ImproperlyConfigured as exc:
+            hint = "Give the dotted path of a function, e.g. 'myproject.lifespan.warm_cache'."
+            messages.append(checks.Error(str(exc), hint=hint, id=E006))
+    return messages
+
+
+@checks.register("django_fastapi", checks.Tags.urls)
+def check_shadowed_urls(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .application import get_application
+    from .dispatch import shadowed_url_patterns
+
+    try:
+        if not api_settings.SERVE_DJANGO or not getattr(settings, "ROOT_URLCONF", None):
+            return []
+        shadowed = shadowed_url_patterns(get_application())
+    except Exception:
+        return []  # a broken setting, api module or URLconf is reported by its own check
+    return [
+        checks.Warning(
+            f"The Django URL pattern {pattern!r} ({view}) is shadowed by an API route: requests "
+            f"such as {path} go to FastAPI, never to the Django view.",
+            hint="Move the Django pattern or the API route, or give the app another "
+            "AppConfig.fastapi_prefix or the API another FASTAPI_API_PREFIX.",
+            obj=pattern,
+            id=W004,
+        )
+        for pattern, view, path in shadowed
+    ]
+
+
+@checks.register("django_fastapi")
+def check_authentication(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from django.apps import apps
+
+    from .authentication import configured_sources
+
+    try:
+        names = api_settings.AUTHENTICATION
+    except ImproperlyConfigured:
+        return []  # reported by check_settings
+    messages: list[checks.CheckMessage] = []
+    if "bearer" in names and not apps.is_installed("django_fastapi.tokens"):
+        messages.append(checks.Error(
+            'FASTAPI_AUTHENTICATION uses "bearer", but the token app is not installed.',
+            hint='Add "django_fastapi.tokens" to INSTALLED_APPS and migrate, or remove "bearer".',
+            id=E010,
+        ))
+    missing = [app for app in ("django.contrib.auth", "django.contrib.sessions") if not apps.is_installed(app)]
+    if "session" in names and missing:
+        messages.append(checks.Error(
+            f'FASTAPI_AUTHENTICATION uses "session", which needs {" and ".join(missing)}.',
+            hint="Add them to INSTALLED_APPS, or remove \"session\" from FASTAPI_AUTHENTICATION.",
+            id=E013,
+        ))
+    try:
+        configured_sources()
+    except ImproperlyConfigured as exc:
+        messages.append(checks.Error(
+            str(exc), hint="Use session, bearer, basic, or the dotted path of a source class.", id=E011
+        ))
+    return messages
+
+
+@checks.register("django_fastapi", checks.Tags.caches)
+def check_throttle_cache(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    try:
+        alias = api_settings.THROTTLE_CACHE
+    except ImproperlyConfigured:
+        return []
+    if alias in settings.CACHES:
+        return []
+    return [checks.Error(
+        f"FASTAPI_THROTTLE_CACHE is {alias!r}, which is not a cache in CACHES.",
+        hint=f"Name one of {', '.join(map(repr, settings.CACHES))}, or add {alias!r} to CACHES.",
+        id=E012,
+    )]
+
+
+# Caches whose counts are not shared by every worker, or whose incr() is a get and a set.
+_UNFIT_CACHES = {
+    "LocMemCache": "keeps counts per process, so each worker allows the full rate",
+    "DummyCache": "stores nothing, so nothing is ever throttled",
+    "DatabaseCache": "increments with a read and a write, so concurrent requests can exceed the rate",
+    "FileBasedCache": "increments with a read and a write, so concurrent requests can exceed the rate",
+}
+
+
+@checks.register("django_fastapi", checks.Tags.caches, deploy=True)
+def check_throttle_cache_deployment(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .throttling import throttles_in_use
+
+    try:
+        config = settings.CACHES[api_settings.THROTTLE_CACHE]
+        if not throttles_in_use():
+            return []
+    except (ImproperlyConfigured, KeyError):
+        return []  # reported by other checks
+    backend = config.get("BACKEND", "").rsplit(".", 1)[-1]
+    if backend not in _UNFIT_CACHES:
+        return []
+    return [checks.Warning(
+        f"Throttling uses the cache {api_settings.THROTTLE_CACHE!r} ({backend}), which {_UNFIT_CACHES[backend]}.",
+        hint="Point FASTAPI_THROTTLE_CACHE at a Redis or Memcached cache shared by every worker.",
+        id=W010,
+    )]
 
 
 def _missing_router(module: Any, label: str) -> checks.Warning:

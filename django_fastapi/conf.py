@@ -14,6 +14,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 PREFIX = "FASTAPI_"
 SERVERS = ("uvicorn", "hypercorn")
+# FASTAPI_AUTHENTICATION's names for the bridge's own sources (other entries are dotted paths).
+AUTHENTICATION_SOURCES = {
+    "session": "django_fastapi.authentication.SessionSource",
+    "bearer": "django_fastapi.authentication.BearerSource",
+    "basic": "django_fastapi.authentication.BasicSource",
+}
 
 
 def _fail(name: str, value: Any, expected: str) -> ImproperlyConfigured:
@@ -58,6 +64,12 @@ def _string_list(name: str, value: Any) -> list[str]:
     if not all(isinstance(item, str) for item in value):
         raise _fail(name, value, "a list of strings")
     return list(value)
+
+
+def _optional_seconds(name: str, value: Any) -> float | None:
+    if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0):
+        raise _fail(name, value, "None or a number of seconds above 0")
+    return value
 
 
 def _optional_dict(name: str, value: Any) -> dict[str, Any] | None:
@@ -141,9 +153,64 @@ def _exception_handlers(name: str, value: Any) -> dict[Any, str]:
     return value
 
 
+def _dotted_list(name: str, value: Any) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(
+        isinstance(item, str) and "." in item for item in value
+    ):
+        raise _fail(name, value, "a list of dotted paths such as ['myproject.lifespan.warm_cache']")
+    return list(value)
+
+
+def _optional_size(name: str, value: Any) -> int | None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise _fail(name, value, "None or a number of bytes (0 or more)")
+    return value
+
+
 def _optional_dotted(name: str, value: Any) -> str | None:
     if value is not None and (not isinstance(value, str) or "." not in value):
         raise _fail(name, value, "None or a dotted path such as 'myproject.api.configure'")
+    return value
+
+
+def _non_negative_int(name: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _fail(name, value, "an integer, 0 or more")
+    return value
+
+
+def _authentication(name: str, value: Any) -> list[str]:
+    expected = f"a list of source names ({', '.join(AUTHENTICATION_SOURCES)}) or dotted paths"
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(
+        isinstance(item, str) and (item in AUTHENTICATION_SOURCES or "." in item) for item in value
+    ):
+        raise _fail(name, value, expected)
+    return list(value)
+
+
+def _default_authentication() -> list[str]:
+    """Bearer tokens when their app is installed, then the session when Django's auth is."""
+    from django.apps import apps
+
+    sources = []
+    if apps.is_installed("django_fastapi.tokens"):
+        sources.append("bearer")
+    if apps.is_installed("django.contrib.auth") and apps.is_installed("django.contrib.sessions"):
+        sources.append("session")
+    return sources
+
+
+def _throttle_rates(name: str, value: Any) -> dict[str, str | None]:
+    from .throttling import parse_rate
+
+    if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
+        raise _fail(name, value, 'a dict of scope names to rates, e.g. {"login": "10/min"}')
+    for rate in value.values():
+        try:
+            if rate is not None:
+                parse_rate(rate)
+        except ValueError as exc:
+            raise _fail(name, value, f"a dict of scope names to rates or None ({exc})") from None
     return value
 
 
@@ -191,6 +258,16 @@ class APISettings:
     SERVER = Setting(None, _server)
     SERVER_OPTIONS = Setting(lambda: {}, _server_options)
     THREADS = Setting(16, _positive_int)
+    AUTHENTICATION = Setting(_default_authentication, _authentication)
+    VALIDATE_HOST = Setting(True, _bool)
+    THROTTLE_CACHE = Setting("default", _string)
+    THROTTLE_RATES = Setting(lambda: {}, _throttle_rates)
+    NUM_PROXIES = Setting(0, _non_negative_int)
+    THREAD_TIMEOUT = Setting(30.0, _optional_seconds)
+    SERVE_DJANGO = Setting(True, _bool)
+    MAX_UPLOAD_SIZE = Setting(None, _optional_size)
+    ON_STARTUP = Setting(lambda: [], _dotted_list)
+    ON_SHUTDOWN = Setting(lambda: [], _dotted_list)
 
     def names(self) -> list[str]:
         return [name for name, value in vars(type(self)).items() if isinstance(value, Setting)]

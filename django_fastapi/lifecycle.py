@@ -1,25 +1,32 @@
 """Django's request cycle around every HTTP request and websocket the bridge serves.
 
-Each request borrows a lane (``lanes.py``) for its whole duration; ``request_started`` and
-``request_finished`` are sent on the lane's thread, so Django's ``close_old_connections`` and a
-project's own receivers act on the connections that request's code used. ``request_finished`` is
-sent after the response, streaming bodies and background tasks included, has been sent.
+Each HTTP request borrows a lane (``lanes.py``) for its whole duration, and each websocket gets a
+thread of its own; ``request_started`` and ``request_finished`` are sent from there (sync receivers
+run on that thread), so Django's ``close_old_connections`` and a project's own receivers act on the
+connections that request's code used. ``request_finished`` is sent after the response, streaming
+bodies and background tasks included, has been sent, and when a websocket closes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from asgiref.sync import ThreadSensitiveContext
 from django.core import signals
 from django.db import connections
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .conf import api_settings
 from .lanes import LanePool
+
+logger = logging.getLogger("django_fastapi")
 
 # Set by the test client: run sync work on the test's own thread, inside its transaction,
 # as Django's test client does.
@@ -40,7 +47,18 @@ class RequestLifecycleMiddleware:
         if calling_thread.get():
             await self.handle(scope, receive, send)
             return
-        lane = await self.lanes.acquire()
+        if scope["type"] == "websocket":
+            # A websocket may stay open for hours: it gets a thread of its own, as in Django
+            # Channels, instead of holding one of the lanes that HTTP requests share.
+            async with ThreadSensitiveContext():
+                await self.handle(scope, receive, send)
+            return
+        try:
+            async with asyncio.timeout(api_settings.THREAD_TIMEOUT):
+                lane = await self.lanes.acquire()
+        except TimeoutError:
+            await busy(scope, receive, send)
+            return
         try:
             async with ThreadSensitiveContext(executor=lane):
                 await self.handle(scope, receive, send)
@@ -48,18 +66,27 @@ class RequestLifecycleMiddleware:
             self.lanes.release(lane)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send_signal(signals.request_started, scope=scope)
+        await signals.request_started.asend(sender=RequestLifecycleMiddleware, scope=scope)
         try:
             await self.app(scope, receive, send)
         finally:
             with anyio.CancelScope(shield=True):
-                await send_signal(signals.request_finished)
+                await signals.request_finished.asend(sender=RequestLifecycleMiddleware)
 
 
-async def send_signal(signal: Any, **kwargs: Any) -> None:
-    await sync_to_async(signal.send, thread_sensitive=True)(
-        sender=RequestLifecycleMiddleware, **kwargs
+async def busy(scope: Scope, receive: Receive, send: Send) -> None:
+    timeout = api_settings.THREAD_TIMEOUT
+    logger.warning(
+        "No worker thread became free within %ss for %s; answered 503. "
+        "Raise FASTAPI_THREADS (and the database pool with it) if this recurs.",
+        timeout, scope.get("path"),
     )
+    response = JSONResponse(
+        {"detail": "The server is busy. Try again shortly."},
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+    await response(scope, receive, send)
 
 
 def close_connections() -> None:

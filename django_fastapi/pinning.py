@@ -13,18 +13,21 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, Any, get_args, get_origin
 
-import anyio
-from asgiref.sync import SyncToAsync, iscoroutinefunction
+from asgiref.sync import iscoroutinefunction
 from fastapi import APIRouter, params
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.security.base import SecurityBase
-from starlette.background import BackgroundTask, BackgroundTasks
-from starlette.responses import Response
 
+from .lane_calls import (
+    background_on_lane,
+    iterate_on_lane,
+    pin_sync,
+    pin_sync_generator,
+    to_the_end_on_lane,
+)
 from .transactions import atomic_request_aliases, atomic_requests, enter_atomic, exit_atomic
 
 ORIGINAL = "__django_fastapi_original__"
@@ -83,63 +86,6 @@ def _dress(wrapper: Callable[..., Any], call: Callable[..., Any], signature: ins
     return wrapper
 
 
-def _on_lane(func: Callable[..., Any]) -> SyncToAsync:
-    return SyncToAsync(func, thread_sensitive=True)
-
-
-async def _to_the_end_on_lane(func: Callable[..., Any], *args: Any) -> Any:
-    """Run ``func`` on the lane even if the request is cancelled meanwhile.
-
-    Entering and leaving a transaction (or a sync generator dependency) are separate calls; if
-    cancellation skipped the second, the lane's connection would stay inside the transaction
-    for every later request on that lane.
-    """
-    with anyio.CancelScope(shield=True):
-        return await _on_lane(func)(*args)
-
-
-def _background_on_lane(*values: Any) -> None:
-    """Make the sync background tasks among ``values`` run on the lane, not on anyio's threads."""
-    for value in values:
-        background = value.background if isinstance(value, Response) else value
-        if isinstance(background, BackgroundTasks):
-            tasks = background.tasks
-        elif isinstance(background, BackgroundTask):
-            tasks = [background]
-        else:
-            continue
-        for task in tasks:
-            if not task.is_async:
-                task.func, task.is_async = _on_lane(task.func), True
-
-
-def _pin_sync_generator(call: Callable[..., Any]) -> Callable[..., Any]:
-    async def dependency(*args: Any, **kwargs: Any) -> Any:
-        manager = contextmanager(call)(*args, **kwargs)
-        value = await _to_the_end_on_lane(manager.__enter__)
-        _background_on_lane(*kwargs.values())
-        try:
-            yield value
-        except BaseException as exc:
-            if not await _to_the_end_on_lane(manager.__exit__, type(exc), exc, exc.__traceback__):
-                raise
-        else:
-            await _to_the_end_on_lane(manager.__exit__, None, None, None)
-
-    return dependency
-
-
-def _pin_sync(call: Callable[..., Any]) -> Callable[..., Any]:
-    on_lane = _on_lane(call)
-
-    async def dependency(*args: Any, **kwargs: Any) -> Any:
-        result = await on_lane(*args, **kwargs)
-        _background_on_lane(result, *kwargs.values())
-        return result
-
-    return dependency
-
-
 def _delegate(call: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.isasyncgenfunction(call) or inspect.isasyncgenfunction(getattr(call, "__call__", None)):
 
@@ -184,9 +130,9 @@ def pin(call: Any) -> Any:
     if _is_async(call):
         pinned = _dress(_delegate(call), call, signature) if changed else call
     elif _is_sync_generator(call):
-        pinned = _dress(_pin_sync_generator(call), call, signature)
+        pinned = _dress(pin_sync_generator(call), call, signature)
     else:
-        pinned = _dress(_pin_sync(call), call, signature)
+        pinned = _dress(pin_sync(call), call, signature)
     try:
         _pinned[call] = pinned
     except TypeError:
@@ -200,7 +146,7 @@ def pin_endpoint(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         return endpoint
     signature, changed = _pinned_signature(endpoint)
     if _is_sync_generator(endpoint):
-        return _dress(_iterate_on_lane(endpoint), endpoint, signature)
+        return _dress(iterate_on_lane(endpoint), endpoint, signature)
     if inspect.isasyncgenfunction(endpoint):
         # FastAPI iterates streaming endpoints itself; only their dependencies move.
         return _dress(_delegate(endpoint), endpoint, signature) if changed else endpoint
@@ -211,81 +157,35 @@ def pin_endpoint(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             with atomic_requests(atomic_request_aliases(opted_out)):
                 return endpoint(*args, **kwargs)
 
-        return _dress(_pin_sync(run_in_transactions), endpoint, signature)
+        return _dress(pin_sync(run_in_transactions), endpoint, signature)
 
     async def run_endpoint(*args: Any, **kwargs: Any) -> Any:
         aliases = atomic_request_aliases(opted_out)
         if not aliases:
             result = await endpoint(*args, **kwargs)
-            _background_on_lane(result, *kwargs.values())
+            background_on_lane(result, *kwargs.values())
             return result
         # The lane keeps one thread, hence one connection, for the request, so a transaction
         # may span the async ORM's separate calls.
-        blocks = await _to_the_end_on_lane(enter_atomic, aliases)
+        blocks = await to_the_end_on_lane(enter_atomic, aliases)
         try:
             result = await endpoint(*args, **kwargs)
         except BaseException as exc:
-            await _to_the_end_on_lane(exit_atomic, blocks, exc)
+            await to_the_end_on_lane(exit_atomic, blocks, exc)
             raise
-        await _to_the_end_on_lane(exit_atomic, blocks, None)
-        _background_on_lane(result, *kwargs.values())
+        await to_the_end_on_lane(exit_atomic, blocks, None)
+        background_on_lane(result, *kwargs.values())
         return result
 
     return _dress(run_endpoint, endpoint, signature)
 
 
-_DONE = object()
+class PinnedAPIRoute(APIRoute):
+    """Pins routes added to a router directly, e.g. ``app.get(...)`` in FASTAPI_CONFIGURE_APP."""
 
-
-def _iterate_on_lane(call: Callable[..., Any]) -> Callable[..., Any]:
-    """A sync generator endpoint as an async one whose every step runs on the lane.
-
-    FastAPI would iterate it on anyio's threads, where its queries' connections go unmanaged.
-    """
-
-    async def endpoint(*args: Any, **kwargs: Any) -> Any:
-        iterator = await _on_lane(lambda: iter(call(*args, **kwargs)))()
-        try:
-            while (item := await _on_lane(next)(iterator, _DONE)) is not _DONE:
-                yield item
-        finally:
-            close = getattr(iterator, "close", None)
-            if close is not None:
-                await _to_the_end_on_lane(close)
-
-    return endpoint
-
-
-class OverridesProvider:
-    """The ``dependency_overrides_provider`` of an app's routes.
-
-    Routes hold pinned callables, so ``app.dependency_overrides[get_user] = fake`` must also
-    match the pin of ``get_user``; and a sync ``fake`` is pinned in turn, to run on the lane.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    @property
-    def dependency_overrides(self) -> Mapping[Any, Any]:
-        return _PinnedOverrides(self.app.dependency_overrides)
-
-
-class _PinnedOverrides(Mapping):
-    def __init__(self, overrides: Mapping[Any, Any]) -> None:
-        self.overrides = overrides
-
-    def __getitem__(self, call: Any) -> Any:
-        for key in (call, original(call)):
-            if key in self.overrides:
-                return pin(self.overrides[key])
-        raise KeyError(call)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.overrides)
-
-    def __len__(self) -> int:
-        return len(self.overrides)
+    def __init__(self, path: str, endpoint: Callable[..., Any], *, dependencies: Any = None, **kwargs: Any):
+        dependencies = [_pin_depends(d, None) for d in dependencies or ()]
+        super().__init__(path, pin_endpoint(endpoint), dependencies=dependencies, **kwargs)
 
 
 def pin_router(router: APIRouter) -> None:

@@ -47,6 +47,8 @@ class ServeOptions:
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
     http2: bool = False
+    # None: off, unless FASTAPI_SERVER_OPTIONS turns it on (the bridge logs each request itself).
+    access_log: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -112,6 +114,9 @@ class Uvicorn(Server):
             "forwarded_allow_ips": options.forwarded_allow_ips,
             "ssl_certfile": options.ssl_certfile,
             "ssl_keyfile": options.ssl_keyfile,
+            "access_log": (
+                options.extra.get("access_log", False) if options.access_log is None else options.access_log
+            ),
             "lifespan": "on",
         }
 
@@ -153,7 +158,8 @@ class Hypercorn(Server):
         config.workers = options.workers
         config.root_path = options.root_path
         config.loglevel = options.log_level.upper() if options.log_level != "trace" else "DEBUG"
-        config.accesslog = "-"
+        if options.access_log is not None:
+            config.accesslog = "-" if options.access_log else None
         config.errorlog = "-"
         config.certfile = options.ssl_certfile
         config.keyfile = options.ssl_keyfile

@@ -16,6 +16,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 django.setup(set_prefix=False)
 
-from django_fastapi.application import get_application  # noqa: E402
+from django_fastapi.application import get_asgi_application  # noqa: E402
 
-application = ASGIMiddleware(get_application())
+application = ASGIMiddleware(get_asgi_application())

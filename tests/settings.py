@@ -13,6 +13,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django_fastapi",
+    "django_fastapi.tokens",
     "tests.apps.notes",
     "tests.apps.plain",
 ]

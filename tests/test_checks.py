@@ -291,3 +291,41 @@ def test_check_ids_match_their_names():
 def test_check_ids_documented_in_readme():
     readme = (REPO / "README.rst").read_text(encoding="utf-8")
     assert [check_id for check_id in defined_check_ids().values() if check_id not in readme] == []
+
+
+def test_check_w004_django_url_pattern_shadowed_by_api_route():
+    with installed("web"), override_settings(ROOT_URLCONF="tests.apps.web.urls"):
+        (message,) = messages()
+    assert message.id == "django_fastapi.W004"
+    assert message.obj == "api/web/hello"
+    assert message.msg == (
+        "The Django URL pattern 'api/web/hello' (tests.apps.web.views.hello_from_django) is shadowed by "
+        "an API route: requests such as /api/web/hello go to FastAPI, never to the Django view."
+    )
+    assert "FASTAPI_API_PREFIX" in message.hint
+
+
+def test_check_w004_absent_when_django_is_not_served():
+    with installed("web"), override_settings(ROOT_URLCONF="tests.apps.web.urls", FASTAPI_SERVE_DJANGO=False):
+        assert messages() == []
+
+
+def test_check_w004_pattern_with_converters_and_includes_found():
+    with installed("web"), override_settings(ROOT_URLCONF="tests.apps.web.nested_urls"):
+        (message,) = messages()
+    assert message.obj == "api/web/notes/<int:pk>"
+
+
+@pytest.mark.parametrize("setting", ["FASTAPI_ON_STARTUP", "FASTAPI_ON_SHUTDOWN"])
+def test_check_e006_lifespan_hook_not_importable(setting):
+    with override_settings(**{setting: ["tests.apps.web.hooks.missing"]}):
+        (message,) = messages()
+    assert message.id == "django_fastapi.E006"
+    assert message.msg.startswith(f"{setting} lists 'tests.apps.web.hooks.missing', which could not be imported")
+
+
+def test_check_e006_lifespan_hook_not_callable():
+    with override_settings(FASTAPI_ON_STARTUP=["tests.apps.web.hooks.NOT_CALLABLE"]):
+        (message,) = messages()
+    assert message.id == "django_fastapi.E006"
+    assert message.msg.endswith("which is int, not a function.")

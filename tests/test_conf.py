@@ -34,6 +34,16 @@ DEFAULTS = {
     "SERVER": None,
     "SERVER_OPTIONS": {},
     "THREADS": 16,
+    "AUTHENTICATION": ["bearer", "session"],  # tests/settings.py installs the token app
+    "VALIDATE_HOST": True,
+    "THROTTLE_CACHE": "default",
+    "THROTTLE_RATES": {},
+    "NUM_PROXIES": 0,
+    "THREAD_TIMEOUT": 30.0,
+    "SERVE_DJANGO": True,
+    "MAX_UPLOAD_SIZE": None,
+    "ON_STARTUP": [],
+    "ON_SHUTDOWN": [],
 }
 
 # Values a project might plausibly write by mistake, one per setting.
@@ -80,6 +90,22 @@ WRONG = [
     ("THREADS", 0),
     ("THREADS", True),
     ("THREADS", "16"),
+    ("AUTHENTICATION", "session"),
+    ("AUTHENTICATION", ["sessions"]),
+    ("VALIDATE_HOST", 1),
+    ("THROTTLE_CACHE", None),
+    ("THROTTLE_RATES", {"login": "10 per minute"}),
+    ("THROTTLE_RATES", ["10/min"]),
+    ("NUM_PROXIES", -1),
+    ("NUM_PROXIES", "1"),
+    ("THREAD_TIMEOUT", 0),
+    ("THREAD_TIMEOUT", "30"),
+    ("SERVE_DJANGO", "no"),
+    ("MAX_UPLOAD_SIZE", -1),
+    ("MAX_UPLOAD_SIZE", "10MB"),
+    ("ON_STARTUP", "shop.lifespan.warm_cache"),
+    ("ON_STARTUP", ["warm_cache"]),
+    ("ON_SHUTDOWN", [None]),
 ]
 
 

@@ -176,14 +176,70 @@ def test_websocket_sends_started_on_connect_and_finished_on_close(live):
 
     with connect(f"ws://127.0.0.1:{live.port}/api/lifecycle/ws", open_timeout=5) as websocket:
         websocket.send("ping")
-        lane = websocket.recv(timeout=5).split()[1]
+        thread = websocket.recv(timeout=5).split()[1]
         websocket.send("again")
         websocket.recv(timeout=5)
-        assert threads_of("request_started") == [lane]
+        assert threads_of("request_started") == [thread]
         assert threads_of("request_finished") == []
     wait_for(lambda: threads_of("request_finished"))
-    assert threads_of("request_finished") == [lane]
+    assert threads_of("request_finished") == [thread]
     assert position("websocket closed") < position("request_finished")
+
+
+def test_websocket_runs_on_a_thread_of_its_own_not_a_lane(live):
+    from websockets.sync.client import connect
+
+    with connect(f"ws://127.0.0.1:{live.port}/api/lifecycle/ws", open_timeout=5) as websocket:
+        websocket.send("ping")
+        assert not websocket.recv(timeout=5).split()[1].startswith(LANE)
+
+
+def test_open_websockets_do_not_hold_the_lanes_http_requests_need(
+    transactional_db, settings, recorded_signals
+):
+    from websockets.sync.client import connect
+
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "tests.apps.lifecycle"]
+    settings.FASTAPI_THREADS = 1
+    settings.FASTAPI_THREAD_TIMEOUT = 2
+    with LiveServer(get_application()) as server:
+        url = f"ws://127.0.0.1:{server.port}/api/lifecycle/ws"
+        with connect(url, open_timeout=5) as first, connect(url, open_timeout=5) as second:
+            first.send("ping")
+            second.send("ping")
+            first.recv(timeout=5), second.recv(timeout=5)
+            response = httpx.get(f"{server.url}/api/notes/thread", timeout=10)
+    assert response.status_code == 200
+    assert response.json()["thread"].startswith(LANE)
+
+
+def test_request_waiting_longer_than_thread_timeout_gets_a_503(transactional_db, settings):
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "tests.apps.lifecycle"]
+    settings.FASTAPI_THREADS = 1
+    settings.FASTAPI_THREAD_TIMEOUT = 0.3
+
+    async def two_requests(url):
+        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+            slow = asyncio.ensure_future(client.get("/api/lifecycle/sleep", params={"seconds": 1.5}))
+            await asyncio.sleep(0.2)
+            waiting = await client.get("/api/notes/thread")
+            return await slow, waiting
+
+    with LiveServer(get_application()) as server:
+        slow, waiting = asyncio.run(two_requests(server.url))
+    assert slow.status_code == 200
+    assert waiting.status_code == 503
+    assert waiting.json() == {"detail": "The server is busy. Try again shortly."}
+    assert waiting.headers["retry-after"] == "1"
+
+
+def test_route_added_by_the_configure_app_hook_runs_on_a_lane(transactional_db, settings):
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "tests.apps.lifecycle"]
+    settings.FASTAPI_CONFIGURE_APP = "tests.apps.lifecycle.api.add_hooked_route"
+    with LiveServer(get_application()) as server:
+        response = httpx.get(f"{server.url}/hooked", timeout=10)
+    assert response.status_code == 200
+    assert response.json()["thread"].startswith(LANE)
 
 
 def test_database_error_is_a_503_json_response(live):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -17,7 +20,7 @@ import httpx
 import pytest
 
 from tests.projects import sample_site_database, shared_project
-from tests.serverproc import ServerProcess
+from tests.serverproc import SAMPLE_SITE, ServerProcess
 
 pytestmark = pytest.mark.server
 
@@ -27,6 +30,15 @@ SERVERS = ["uvicorn", "hypercorn"]
 @pytest.fixture(scope="module")
 def sample_env(tmp_path_factory) -> dict[str, str]:
     return {"SAMPLE_SITE_SQLITE": str(sample_site_database(tmp_path_factory))}
+
+
+@pytest.fixture(scope="module")
+def demo_token(sample_env) -> str:
+    """The API token ``load_demo_data`` prints for the demo superuser (writing books needs it)."""
+    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}, **sample_env}
+    result = subprocess.run([sys.executable, "manage.py", "load_demo_data"], cwd=SAMPLE_SITE, env=env,
+                            capture_output=True, text=True, timeout=60, check=True)
+    return re.search(r"dfb_\S+", result.stdout).group()
 
 
 @pytest.fixture(scope="module")
@@ -73,10 +85,11 @@ def test_runfastapi_catalog_author_created_is_listed(sample_server):
     assert [author["name"] for author in listed.json()] == [name]
 
 
-def test_runfastapi_catalog_book_created_is_listed(sample_server):
+def test_runfastapi_catalog_book_created_is_listed(sample_server, demo_token):
     with sample_server.client(timeout=10) as client:
         author = client.post("/api/catalog/authors", json={"name": f"Author {uuid.uuid4()}"}).json()
-        created = client.post("/api/catalog/books", json={"title": "Async", "author_id": author["id"]})
+        created = client.post("/api/catalog/books", json={"title": "Async", "author_id": author["id"]},
+                              headers={"Authorization": f"Bearer {demo_token}"})
         listed = client.get("/api/catalog/books", params={"author_id": author["id"]})
     assert created.status_code == 201
     assert [book["title"] for book in listed.json()] == ["Async"]

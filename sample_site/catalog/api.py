@@ -2,12 +2,23 @@
 
 Both halves are deliberately the same CRUD shape so the sync (thread pool) and async
 (Django async ORM) paths of django_fastapi can be compared side by side.
+
+Authors are open to anyone. Writing books needs Django's model permissions (``catalog.add_book``
+and so on: the ``demo`` superuser has them all), from an API token or an admin session, and is
+throttled per user. ``/books/{id}/card`` renders a Django template with the request, so the
+template sees ``user`` and ``perms`` as a Django view's would.
 """
 from typing import Annotated, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
-from fastapi import APIRouter, HTTPException, Query, status
+from django.template.loader import render_to_string
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.responses import HTMLResponse
+
+from django_fastapi.auth import require_perms
+from django_fastapi.requests import DjangoRequest
+from django_fastapi.throttling import throttle
 
 from .models import Author, Book
 from .schemas import AuthorIn, AuthorOut, AuthorPatch, BookIn, BookOut, BookPatch
@@ -16,6 +27,11 @@ router = APIRouter()
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0)]
+BOOK_WRITES = throttle("120/min", scope="catalog-book-writes")
+
+
+def book_writes(permission: str) -> list:
+    return [Depends(require_perms(f"catalog.{permission}_book")), Depends(BOOK_WRITES)]
 
 
 def _author_not_found(author_id: int) -> HTTPException:
@@ -155,7 +171,7 @@ async def list_books(
     return [BookOut.model_validate(b) async for b in books[offset : offset + limit]]
 
 
-@router.post("/books", response_model=BookOut, status_code=status.HTTP_201_CREATED)
+@router.post("/books", response_model=BookOut, status_code=status.HTTP_201_CREATED, dependencies=book_writes("add"))
 async def create_book(body: BookIn) -> BookOut:
     return BookOut.model_validate(await _save_book(Book(), body.model_dump()))
 
@@ -165,13 +181,13 @@ async def get_book(book_id: int) -> BookOut:
     return BookOut.model_validate(await _get_book(book_id))
 
 
-@router.put("/books/{book_id}", response_model=BookOut)
+@router.put("/books/{book_id}", response_model=BookOut, dependencies=book_writes("change"))
 async def replace_book(book_id: int, body: BookIn) -> BookOut:
     book = await _get_book(book_id)
     return BookOut.model_validate(await _save_book(book, body.model_dump()))
 
 
-@router.patch("/books/{book_id}", response_model=BookOut)
+@router.patch("/books/{book_id}", response_model=BookOut, dependencies=book_writes("change"))
 async def update_book(book_id: int, body: BookPatch) -> BookOut:
     book = await _get_book(book_id)
     return BookOut.model_validate(
@@ -179,8 +195,16 @@ async def update_book(book_id: int, body: BookPatch) -> BookOut:
     )
 
 
-@router.delete("/books/{book_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/books/{book_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=book_writes("delete"))
 async def delete_book(book_id: int) -> None:
     deleted, _ = await Book.objects.filter(pk=book_id).adelete()
     if not deleted:
         raise _book_not_found(book_id)
+
+
+@router.get("/books/{book_id}/card", response_class=HTMLResponse)
+def book_card(book_id: int, request: DjangoRequest) -> str:
+    book = Book.objects.select_related("author").filter(pk=book_id).first()
+    if book is None:
+        raise _book_not_found(book_id)
+    return render_to_string("catalog/book_card.html", {"book": book}, request=request)

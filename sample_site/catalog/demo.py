@@ -3,11 +3,15 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.crypto import salted_hmac
+
+from django_fastapi.tokens.models import Token, token_prefix
 
 from .models import Author, Book
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"
+DEMO_TOKEN_NAME = "demo"
 
 AUTHORS: dict[str, str] = {
     "Ursula K. Le Guin": "American author of speculative fiction.",
@@ -34,16 +38,22 @@ BOOKS: list[tuple[str, str, datetime.date, int, bool]] = [
 ]
 
 
+def demo_token() -> str:
+    """The demo user's API token: the same on every run, derived from SECRET_KEY."""
+    digest = salted_hmac("catalog.demo.token", DEMO_USERNAME, algorithm="sha256").hexdigest()
+    return f"dfb_{digest[:10]}_{digest[10:]}"
+
+
 @transaction.atomic
 def load_demo_data() -> dict[str, int]:
     """Create whatever demo rows are missing and return how many of each were created.
 
     >>> load_demo_data()
-    {'authors': 5, 'books': 12, 'users': 1}
+    {'authors': 5, 'books': 12, 'users': 1, 'tokens': 1}
     >>> load_demo_data()
-    {'authors': 0, 'books': 0, 'users': 0}
+    {'authors': 0, 'books': 0, 'users': 0, 'tokens': 0}
     """
-    created = {"authors": 0, "books": 0, "users": 0}
+    created = {"authors": 0, "books": 0, "users": 0, "tokens": 0}
     authors: dict[str, Author] = {}
     for name, bio in AUTHORS.items():
         authors[name], is_new = Author.objects.get_or_create(name=name, defaults={"bio": bio})
@@ -59,4 +69,8 @@ def load_demo_data() -> dict[str, int]:
     if not User.objects.filter(username=DEMO_USERNAME).exists():
         User.objects.create_superuser(DEMO_USERNAME, "demo@example.com", DEMO_PASSWORD)
         created["users"] += 1
+    if not Token.objects.filter(prefix=token_prefix(demo_token())).exists():
+        demo = User.objects.get(username=DEMO_USERNAME)
+        Token.objects.create_token(demo, DEMO_TOKEN_NAME, raw=demo_token())
+        created["tokens"] += 1
     return created

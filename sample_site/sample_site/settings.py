@@ -13,6 +13,8 @@ Environment variables:
     FASTAPI_THREADS       Request lanes, hence at most this many connections without the pool
                           (default 16).
     SAMPLE_SITE_SQLITE    Path of the SQLite file used without DATABASE_URL (default: sample_site/db.sqlite3).
+    REDIS_URL             redis://host:port/db makes Redis the cache, so that throttling limits hold
+                          across runfastapi --workers (default: a per-process memory cache).
 """
 import os
 from pathlib import Path
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_fastapi",
+    "django_fastapi.tokens",
     "benchmark",
     "catalog",
 ]
@@ -147,14 +150,38 @@ FASTAPI_DESCRIPTION = (
     "(sync and async endpoints over the Django ORM) and the benchmark endpoints."
 )
 
+# Who is calling: an API token (Authorization: Bearer ...; `manage.py load_demo_data` prints the demo
+# user's), else the session of whoever logged in at /admin/ or POST /api/auth/login.
+FASTAPI_AUTHENTICATION = ["bearer", "session"]
+FASTAPI_ROUTERS = [
+    {"router": "django_fastapi.auth_endpoints.router", "prefix": "/auth", "tags": ["auth"]},
+]
+FASTAPI_THROTTLE_RATES = {"login": "10/min"}
+
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    }
+
+# django_fastapi.server has one line per request, as runserver prints them.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "formatters": {
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "datefmt": "%d/%b/%Y %H:%M:%S",
+            "style": "{",
+        },
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
+        "server": {"class": "logging.StreamHandler", "formatter": "server"},
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "django_fastapi": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django_fastapi.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
     },
 }

@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.urls import path
 
+from catalog.views import home
+
+# The API (/api/...) is served beside these by runfastapi and django_fastapi.asgi.
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/", admin.site.urls),
 ]

@@ -8,11 +8,15 @@ from django.db import connections
 from django.utils import autoreload
 
 from django_fastapi.conf import SERVERS, api_settings
+from django_fastapi.dispatch import pass_static_to_workers, runserver_static
 from django_fastapi.servers import LOG_LEVELS, ServeOptions, banner, resolve_server, validate
 
 
 class Command(RunserverCommand):
-    help = "Serve the project's FastAPI application (and its API docs) with uvicorn or hypercorn."
+    help = (
+        "Serve the project with uvicorn or hypercorn: the FastAPI routes and, on the same port, "
+        "Django's admin, views and (under DEBUG) static files."
+    )
     requires_system_checks = []
 
     def add_arguments(self, parser):
@@ -29,6 +33,9 @@ class Command(RunserverCommand):
         parser.add_argument("--ssl-certfile", metavar="FILE", help="TLS certificate file (with --ssl-keyfile).")
         parser.add_argument("--ssl-keyfile", metavar="FILE", help="TLS private key file (with --ssl-certfile).")
         parser.add_argument("--http2", action="store_true", help="Offer HTTP/2 (hypercorn only).")
+        parser.add_argument("--nostatic", action="store_false", dest="use_static_handler", help="Do not serve static files (served under DEBUG when django.contrib.staticfiles is installed).")
+        parser.add_argument("--insecure", action="store_true", dest="insecure_serving", help="Serve static files even when DEBUG is False.")
+        parser.add_argument("--access-log", action="store_true", default=None, help="Also print the server's own access log (off: the bridge logs each request to 'django_fastapi.server').")
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
 
     def handle(self, *args, **options):
@@ -55,6 +62,7 @@ class Command(RunserverCommand):
             ssl_certfile=options["ssl_certfile"],
             ssl_keyfile=options["ssl_keyfile"],
             http2=options["http2"],
+            access_log=options["access_log"],
             extra=api_settings.SERVER_OPTIONS.get(self.server.name, {}),
         )
 
@@ -66,14 +74,19 @@ class Command(RunserverCommand):
         self.check_migrations()
         connections.close_all()
         serve_options = self.serve_options(options)
+        serve_static = runserver_static(
+            use_static_handler=options["use_static_handler"], insecure=options["insecure_serving"]
+        )
         try:
             validate(self.server, serve_options)
-            from django_fastapi.application import get_application
+            from django_fastapi.application import get_application, get_asgi_application
 
-            app = get_application()
+            app = get_asgi_application(serve_static=serve_static)
+            if serve_options.workers > 1:
+                pass_static_to_workers(serve_static)
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
-        docs_url = app.docs_url
+        docs_url = get_application().docs_url
         self.stdout.write(banner(self.server, serve_options, docs_url, settings.SETTINGS_MODULE))
         try:
             self.server.serve(app, serve_options)

@@ -58,6 +58,21 @@ def slow() -> dict[str, str]:
     return {"thread": threading.current_thread().name}
 
 
+@router.get("/sleep")
+def sleep(seconds: float) -> dict[str, str]:
+    time.sleep(seconds)
+    return {"thread": threading.current_thread().name}
+
+
+def add_hooked_route(app) -> None:
+    """FASTAPI_CONFIGURE_APP hook: a sync route added to the app itself."""
+
+    @app.get("/hooked")
+    def hooked() -> dict[str, str]:
+        Note.objects.count()
+        return {"thread": threading.current_thread().name}
+
+
 @router.get("/stream")
 async def stream() -> StreamingResponse:
     async def chunks():

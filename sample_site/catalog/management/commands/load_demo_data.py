@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand
 
-from catalog.demo import DEMO_PASSWORD, DEMO_USERNAME, load_demo_data
+from catalog.demo import DEMO_PASSWORD, DEMO_USERNAME, demo_token, load_demo_data
 
 
 class Command(BaseCommand):
-    help = "Create demo authors, books and the 'demo' superuser; safe to run repeatedly."
+    help = "Create demo authors, books, the 'demo' superuser and its API token; safe to run repeatedly."
 
     def handle(self, *args: object, **options: object) -> None:
         created = load_demo_data()
@@ -14,3 +14,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Log in to /admin/ as {DEMO_USERNAME!r} with password {DEMO_PASSWORD!r}."
             )
+        self.stdout.write(f"API token of {DEMO_USERNAME!r}: {demo_token()}")
+        self.stdout.write(f'  curl -H "Authorization: Bearer {demo_token()}" http://127.0.0.1:8000/api/auth/me')

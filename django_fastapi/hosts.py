@@ -1,0 +1,83 @@
+"""Refuse requests for hosts the project does not serve, as Django does (``ALLOWED_HOSTS``).
+
+Without it, a forged ``Host`` header flows into absolute URLs (password-reset links, redirects,
+``build_absolute_uri``) and poisons caches. The check is Django's ``HttpRequest.get_host()``:
+``ALLOWED_HOSTS`` (``.localhost``, ``127.0.0.1`` and ``[::1]`` when it is empty under ``DEBUG``),
+``USE_X_FORWARDED_HOST`` and ``USE_X_FORWARDED_PORT``. A refused HTTP request gets a 400 and is
+logged to ``django.security.DisallowedHost``; a refused websocket is closed before it is accepted.
+On by default; ``FASTAPI_VALIDATE_HOST = False`` turns it off.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpRequest
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+logger = logging.getLogger("django.security.DisallowedHost")
+_HEADERS = {
+    b"host": "HTTP_HOST",
+    b"x-forwarded-host": "HTTP_X_FORWARDED_HOST",
+    b"x-forwarded-port": "HTTP_X_FORWARDED_PORT",
+}
+
+
+class _HostRequest(HttpRequest):
+    """Just what ``get_host()`` and ``get_port()`` read. Like Django's ASGIRequest it skips
+    ``HttpRequest.__init__``, whose empty QueryDicts would cost more than the check itself."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.path = scope.get("path", "")
+        server = scope.get("server") or ("unknown", "0")
+        self.META = {"SERVER_NAME": server[0], "SERVER_PORT": str(server[1])}
+        for name, value in scope.get("headers", []):
+            key = _HEADERS.get(name.lower())
+            if key is not None:
+                text = value.decode("latin-1")
+                self.META[key] = f"{self.META[key]},{text}" if key in self.META else text
+
+
+def disallowed_host(scope: Scope) -> DisallowedHost | None:
+    try:
+        _HostRequest(scope).get_host()
+    except DisallowedHost as exc:
+        return exc
+    return None
+
+
+class HostValidationMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error = disallowed_host(scope) if scope["type"] in ("http", "websocket") else None
+        if error is None:
+            await self.app(scope, receive, send)
+            return
+        # A whole request for the log's handlers (mail_admins reads its GET, COOKIES, ...); a
+        # websocket handshake is a GET.
+        request = ASGIRequest({"method": "GET", **scope}, io.BytesIO())
+        logger.error(str(error), extra={"status_code": 400, "request": request})
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        body = json.dumps(
+            {"detail": str(error) if settings.DEBUG else "Bad Request: invalid Host header."}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 400,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

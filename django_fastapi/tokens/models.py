@@ -1,0 +1,141 @@
+"""API tokens, stored hashed.
+
+    token, raw = Token.objects.create_token(user, name="deploy script", expires_at=None)
+    raw    # 'dfb_k3j9x0q2mz_5Jd…' — give it to the client now: only its SHA-256 digest is kept
+
+A token is ``dfb_`` + 10 public characters (the ``prefix`` that identifies it in lists and logs) +
+``_`` + 32 random bytes. A SHA-256 digest is the right hash for 256 random bits (a slow password
+hash would only add latency to every request): the database lookup uses only the public prefix, and
+the digests are compared with ``hmac.compare_digest``, in constant time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import secrets
+import string
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+MARK = "dfb_"
+PREFIX_LENGTH = len(MARK) + 10
+ALPHABET = string.ascii_lowercase + string.digits
+# last_used_at is written at most this often per token: not one UPDATE per request.
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+_NO_DIGEST = hashlib.sha256(b"no such token").hexdigest()
+
+
+class InvalidToken(Exception):
+    """A presented token that does not authenticate; the message says why, for the 401."""
+
+
+def generate_token() -> str:
+    public = "".join(secrets.choice(ALPHABET) for _ in range(PREFIX_LENGTH - len(MARK)))
+    return f"{MARK}{public}_{secrets.token_urlsafe(32)}"
+
+
+def token_prefix(raw: str) -> str | None:
+    """The public prefix of a well-formed token, else None."""
+    if (
+        isinstance(raw, str)
+        and raw.startswith(MARK)
+        and len(raw) > PREFIX_LENGTH + 1
+        and raw[PREFIX_LENGTH] == "_"
+    ):
+        return raw[:PREFIX_LENGTH]
+    return None
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class TokenManager(models.Manager):
+    def create_token(
+        self,
+        user: models.Model,
+        name: str = "",
+        *,
+        expires_at: datetime.datetime | None = None,
+        raw: str | None = None,
+    ) -> tuple[Token, str]:
+        """A new token for ``user``; returns it and the raw token, which is not stored."""
+        raw = raw or generate_token()
+        prefix = token_prefix(raw)
+        if prefix is None:
+            raise ValueError(f"A token looks like {MARK}<10 characters>_<secret>.")
+        token = self.create(
+            user=user, name=name, prefix=prefix, digest=token_digest(raw), expires_at=expires_at
+        )
+        return token, raw
+
+    def authenticate(self, raw: str) -> Token:
+        """The valid token ``raw`` is (its user loaded, ``last_used_at`` kept); else InvalidToken."""
+        prefix = token_prefix(raw)
+        token = self.select_related("user").filter(prefix=prefix).first() if prefix else None
+        # Compared even when no token has the prefix, so the answer takes as long either way.
+        matches = hmac.compare_digest(token.digest if token else _NO_DIGEST, token_digest(str(raw)))
+        if token is None or not matches or token.revoked_at is not None:
+            raise InvalidToken("Invalid token.")
+        now = timezone.now()
+        if token.expires_at is not None and token.expires_at <= now:
+            raise InvalidToken("Token has expired.")
+        if not getattr(token.user, "is_active", True):
+            raise InvalidToken("User inactive or deleted.")
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+            self.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+        return token
+
+    def revoke(self, prefix: str) -> Token:
+        """Revoke the token with this prefix (Token.DoesNotExist if none); revoking twice is a no-op."""
+        token = self.get(prefix=prefix)
+        token.revoke()
+        return token
+
+
+class Token(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, blank=True, help_text="What the token is for.")
+    prefix = models.CharField(max_length=PREFIX_LENGTH, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Leave empty for a token that does not expire."
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = TokenManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… {self.name}".rstrip()
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+    def set_new_token(self) -> str:
+        """Give this unsaved token a new secret; returns the raw token (the admin's add form)."""
+        raw = generate_token()
+        self.prefix, self.digest = token_prefix(raw), token_digest(raw)
+        return raw

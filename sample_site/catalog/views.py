@@ -1,0 +1,13 @@
+"""The sample site's one Django page, served by runfastapi on the API's port."""
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from .models import Author, Book
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "catalog/home.html",
+        {"authors": Author.objects.count(), "books": Book.objects.count()},
+    )

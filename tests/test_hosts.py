@@ -1,0 +1,124 @@
+import logging
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.test import override_settings
+
+from django_fastapi.application import get_application
+from django_fastapi.test import Client
+
+ROOTED = override_settings(
+    INSTALLED_APPS=[
+        "django.contrib.contenttypes",
+        "django.contrib.auth",
+        "django_fastapi",
+        "tests.apps.rooted",
+    ]
+)
+
+
+def get(host: str, **headers: str):
+    return Client().get("/api/openapi.json", headers={"Host": host, **headers})
+
+
+def test_host_allowed_is_served():
+    assert get("testserver").status_code == 200
+
+
+def test_host_allowed_with_port_is_served():
+    assert get("localhost:8000").status_code == 200
+
+
+def test_host_not_allowed_is_400():
+    response = get("evil.example")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Bad Request: invalid Host header."}
+
+
+def test_host_not_allowed_is_logged_as_disallowed_host(caplog):
+    with caplog.at_level(logging.ERROR, logger="django.security.DisallowedHost"):
+        get("evil.example")
+    assert [record.getMessage() for record in caplog.records] == [
+        "Invalid HTTP_HOST header: 'evil.example'. You may need to add 'evil.example' to ALLOWED_HOSTS."
+    ]
+
+
+def test_host_not_allowed_under_debug_names_the_host():
+    with override_settings(DEBUG=True):
+        assert "'evil.example'" in get("evil.example").json()["detail"]
+
+
+def test_host_malformed_is_400():
+    assert get("bad host!").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "host, status",
+    [
+        ("localhost", 200),
+        ("api.localhost", 200),
+        ("127.0.0.1", 200),
+        ("[::1]:8000", 200),
+        ("example.com", 400),
+    ],
+)
+def test_host_debug_with_empty_allowed_hosts_allows_only_local_names(host, status):
+    with override_settings(DEBUG=True, ALLOWED_HOSTS=[]):
+        assert get(host).status_code == status
+
+
+def test_host_empty_allowed_hosts_without_debug_refuses_everything():
+    with override_settings(DEBUG=False, ALLOWED_HOSTS=[]):
+        assert get("localhost").status_code == 400
+
+
+def test_host_subdomain_wildcard():
+    with override_settings(ALLOWED_HOSTS=[".example.com"]):
+        assert (get("api.example.com").status_code, get("example.org").status_code) == (200, 400)
+
+
+def test_host_forwarded_host_ignored_by_default():
+    assert get("testserver", **{"X-Forwarded-Host": "evil.example"}).status_code == 200
+
+
+def test_host_forwarded_host_checked_with_use_x_forwarded_host():
+    with override_settings(USE_X_FORWARDED_HOST=True):
+        assert get("testserver", **{"X-Forwarded-Host": "evil.example"}).status_code == 400
+
+
+def test_host_validation_can_be_turned_off():
+    with override_settings(FASTAPI_VALIDATE_HOST=False):
+        assert get("evil.example").status_code == 200
+
+
+async def websocket_handshake(host: str) -> list[dict]:
+    scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "scheme": "ws",
+        "path": "/api/ws",
+        "raw_path": b"/api/ws",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", host.encode())],
+        "subprotocols": [],
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 50000),
+    }
+    sent = []
+
+    async def receive() -> dict:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await get_application()(scope, receive, send)
+    return sent
+
+
+def test_host_not_allowed_websocket_is_closed_before_accept():
+    with ROOTED:
+        assert async_to_sync(websocket_handshake)("evil.example") == [
+            {"type": "websocket.close", "code": 1008}
+        ]
