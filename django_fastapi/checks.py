@@ -31,6 +31,7 @@ E012 = "django_fastapi.E012"  # FASTAPI_THROTTLE_CACHE names no cache in CACHES
 E013 = "django_fastapi.E013"  # session authentication without django.contrib.auth and sessions
 W010 = "django_fastapi.W010"  # (--deploy) the throttle cache is per process, or not atomic
 W004 = "django_fastapi.W004"  # a Django URL pattern is shadowed by an API route
+W005 = "django_fastapi.W005"  # FASTAPI_THREADS is above a database pool's max_size
 
 
 @checks.register("django_fastapi")
@@ -140,7 +141,35 @@ def check_database_connections(app_configs: Any = None, **kwargs: Any) -> list[c
                     id=W002,
                 )
             )
+        pool_size = _pool_max_size(config.get("OPTIONS", {}).get("pool"))
+        threads = _threads()
+        if pool_size is not None and threads is not None and threads > pool_size:
+            messages.append(
+                checks.Warning(
+                    f"FASTAPI_THREADS is {threads} but the pool of DATABASES[{alias!r}] holds at "
+                    f"most {pool_size} connections: under load, requests wait for a connection "
+                    "and fail once the pool's timeout passes.",
+                    hint=f"Set FASTAPI_THREADS = {pool_size}, or raise the pool's max_size.",
+                    obj=alias,
+                    id=W005,
+                )
+            )
     return messages
+
+
+def _pool_max_size(pool: Any) -> int | None:
+    """The most connections Django's psycopg pool opens (psycopg_pool's min_size default is 4)."""
+    if not pool:
+        return None
+    options = pool if isinstance(pool, dict) else {}
+    return options.get("max_size") or options.get("min_size", 4)
+
+
+def _threads() -> int | None:
+    try:
+        return api_settings.THREADS
+    except ImproperlyConfigured:
+        return None  # reported by check_settings
 
 
 @checks.register("django_fastapi")

@@ -11,13 +11,13 @@ On by default; ``FASTAPI_VALIDATE_HOST = False`` turns it off.
 from __future__ import annotations
 
 import io
-import json
 import logging
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 logger = logging.getLogger("django.security.DisallowedHost")
@@ -67,17 +67,5 @@ class HostValidationMiddleware:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        body = json.dumps(
-            {"detail": str(error) if settings.DEBUG else "Bad Request: invalid Host header."}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 400,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        detail = str(error) if settings.DEBUG else "Bad Request: invalid Host header."
+        await JSONResponse({"detail": detail}, status_code=400)(scope, receive, send)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -20,6 +20,7 @@ import anyio
 from asgiref.sync import ThreadSensitiveContext
 from django.core import signals
 from django.db import connections
+from django.dispatch import Signal
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -61,7 +62,14 @@ class RequestLifecycleMiddleware:
             return
         try:
             async with ThreadSensitiveContext(executor=lane):
-                await self.handle(scope, receive, send)
+                # A lane runs its jobs one at a time in the order given, so the signals need no
+                # round trip: request_started runs before the request's own sync work, and
+                # request_finished before the next request's, although the lane is released now.
+                lane.defer(signal_job(signals.request_started, scope=scope))
+                try:
+                    await self.app(scope, receive, send)
+                finally:
+                    lane.submit(signal_job(signals.request_finished))
         finally:
             self.lanes.release(lane)
 
@@ -72,6 +80,19 @@ class RequestLifecycleMiddleware:
         finally:
             with anyio.CancelScope(shield=True):
                 await signals.request_finished.asend(sender=RequestLifecycleMiddleware)
+
+
+def signal_job(signal: Signal, **kwargs: Any) -> Callable[[], None]:
+    """Send ``signal`` from the request's context; a receiver's error is logged, as no one waits."""
+    context = contextvars.copy_context()
+
+    def job() -> None:
+        try:
+            context.run(signal.send, sender=RequestLifecycleMiddleware, **kwargs)
+        except Exception as exc:
+            logger.error("A request signal receiver raised %r", exc, exc_info=exc)
+
+    return job
 
 
 async def busy(scope: Scope, receive: Receive, send: Send) -> None:

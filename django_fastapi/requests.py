@@ -19,7 +19,6 @@ starts it saves the session and adds the session, CSRF and messages cookies, hon
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
@@ -34,6 +33,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.datastructures import MultiValueDict
 from fastapi import Depends, Request
 from starlette.datastructures import UploadFile
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTEXT_KEY = "django_fastapi.request"
@@ -223,7 +223,7 @@ class DjangoRequestMiddleware:
                     message = await _with_django_headers(context.django_request, message)
                 except SessionInterrupted as exc:
                     replaced = True
-                    await _bad_request(send, str(exc))
+                    await JSONResponse({"detail": str(exc)}, status_code=400)(scope, receive, send)
                     return
             await send(message)
 
@@ -244,16 +244,3 @@ async def _with_django_headers(django_request: HttpRequest, message: Message) ->
     return {**message, "headers": headers}
 
 
-async def _bad_request(send: Send, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 400,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

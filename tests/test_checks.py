@@ -255,7 +255,33 @@ def test_check_w002_postgis_without_persistent_connections():
     ids=["conn_max_age", "persistent", "pool"],
 )
 def test_check_w002_absent_with_persistent_connections_or_pool(config):
-    with override_settings(DATABASES={"default": {**POSTGRES, **config}}):
+    with override_settings(DATABASES={"default": {**POSTGRES, **config}}, FASTAPI_THREADS=4):
+        assert messages() == []
+
+
+@overriding_databases
+def test_check_w005_threads_above_the_pool_max_size():
+    pooled = {**POSTGRES, "OPTIONS": {"pool": {"min_size": 2, "max_size": 8}}}
+    with override_settings(DATABASES={"default": pooled}, FASTAPI_THREADS=16):
+        (message,) = messages()
+    assert message.id == "django_fastapi.W005"
+    assert "FASTAPI_THREADS is 16" in message.msg
+    assert "at most 8 connections" in message.msg
+    assert message.hint == "Set FASTAPI_THREADS = 8, or raise the pool's max_size."
+
+
+@overriding_databases
+def test_check_w005_counts_psycopg_pool_default_size_for_pool_true():
+    with override_settings(DATABASES={"default": {**POSTGRES, "OPTIONS": {"pool": True}}}, FASTAPI_THREADS=5):
+        (message,) = messages()
+    assert message.id == "django_fastapi.W005"
+    assert "at most 4 connections" in message.msg
+
+
+@overriding_databases
+def test_check_w005_absent_when_threads_fit_the_pool():
+    pooled = {**POSTGRES, "OPTIONS": {"pool": {"max_size": 8}}}
+    with override_settings(DATABASES={"default": pooled}, FASTAPI_THREADS=8):
         assert messages() == []
 
 

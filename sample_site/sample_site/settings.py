@@ -8,11 +8,12 @@ Environment variables:
                           the default SQLite file sample_site/db.sqlite3 to PostgreSQL.
     DATABASE_POOL         With PostgreSQL, "1" (default) uses Django's psycopg connection pool;
                           "0" disables it and keeps persistent connections (CONN_MAX_AGE=60) instead.
-    DATABASE_CONN_MAX_AGE With DATABASE_POOL=0, CONN_MAX_AGE in seconds (default 60; 0 closes
-                          each request's connection when it finishes).
+    DATABASE_CONN_MAX_AGE CONN_MAX_AGE in seconds for SQLite, and for PostgreSQL with DATABASE_POOL=0
+                          (default 60; 0 closes each request's connection when it finishes).
     FASTAPI_THREADS       Request lanes, hence at most this many connections without the pool
-                          (default 16).
+                          (default 8, the pool's max_size).
     SAMPLE_SITE_SQLITE    Path of the SQLite file used without DATABASE_URL (default: sample_site/db.sqlite3).
+    SAMPLE_SITE_ACCESS_LOG "0" turns off the one-line-per-request log of django_fastapi.server.
     REDIS_URL             redis://host:port/db makes Redis the cache, so that throttling limits hold
                           across runfastapi --workers (default: a per-process memory cache).
 """
@@ -122,6 +123,8 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SAMPLE_SITE_SQLITE", BASE_DIR / "db.sqlite3"),
+            # One connection per lane, kept: reopening SQLite costs more than the query.
+            "CONN_MAX_AGE": int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         }
     }
 
@@ -142,7 +145,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-FASTAPI_THREADS = int(os.environ.get("FASTAPI_THREADS", "16"))
+FASTAPI_THREADS = int(os.environ.get("FASTAPI_THREADS", "8"))
 FASTAPI_TITLE = "Sample site API"
 FASTAPI_VERSION = "1.0.0"
 FASTAPI_DESCRIPTION = (
@@ -182,6 +185,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "django_fastapi": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django_fastapi.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+        "django_fastapi.server": {
+            "handlers": ["server"],
+            # SAMPLE_SITE_ACCESS_LOG=0 drops the per-request lines (the benchmark does, as it
+            # runs uvicorn with --no-access-log).
+            "level": "INFO" if os.environ.get("SAMPLE_SITE_ACCESS_LOG", "1") != "0" else "WARNING",
+            "propagate": False,
+        },
     },
 }
