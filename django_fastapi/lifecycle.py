@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .conf import api_settings
 from .lanes import LanePool
+from .pools import close_pools, prepare_pools
 
 logger = logging.getLogger("django_fastapi")
 
@@ -115,55 +116,12 @@ def close_connections() -> None:
     connections.close_all()
 
 
-def _pools() -> list[Any]:
-    pools = []
-    for alias in connections:
-        if connections.settings[alias].get("OPTIONS", {}).get("pool"):
-            pool = getattr(connections[alias], "pool", None)
-            if pool is not None:
-                pools.append(pool)
-    return pools
-
-
-def close_pools() -> None:
-    for alias in connections:
-        close_pool = getattr(connections[alias], "close_pool", None)
-        if close_pool is not None and connections.settings[alias].get("OPTIONS", {}).get("pool"):
-            close_pool()
-
-
-def purge_pools_on_failed_check() -> None:
-    """After a pool's health check (CONN_HEALTH_CHECKS) fails, check all its idle connections.
-
-    When PostgreSQL restarts, every idle connection in the pool is dead. psycopg_pool discards
-    them one ``getconn()`` at a time, backing off 1, 2, 4... seconds between them, so a request
-    meeting five dead ones times out (a 503) although the server is back. Checking the whole
-    pool on the first failure, as psycopg's documentation advises, leaves a one-second wait.
-    """
-    for pool in _pools():
-        check = getattr(pool, "_check", None)
-        if check is not None and not getattr(check, "purges_pool", False):
-            pool._check = _purging(pool, check)
-
-
-def _purging(pool: Any, check: Any) -> Any:
-    def purging_check(connection: Any) -> None:
-        try:
-            check(connection)
-        except Exception:
-            pool.check()
-            raise
-
-    purging_check.purges_pool = True
-    return purging_check
-
-
 def lifespan_for(lanes: LanePool):
     """A lifespan that closes every lane's connections, and the pools, at shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
-        purge_pools_on_failed_check()
+        prepare_pools()
         try:
             yield
         finally:
