@@ -14,11 +14,13 @@ from starlette.types import ASGIApp
 from .body_limit import BodyLimitMiddleware
 from .conf import api_settings
 from .discovery import Mount, discover
+from .docs import DeprecationMiddleware, add_docs, deprecated_prefixes
 from .exceptions import DJANGO_EXCEPTION_HANDLERS, database_unavailable
 from .hooks import import_hooks, with_hooks
 from .hosts import HostValidationMiddleware
 from .lanes import LanePool
 from .lifecycle import RequestLifecycleMiddleware, lifespan_for
+from .openapi import DEFAULT, build_document, document_named, operation_id_function, owner_of, record_placements
 from .overrides import OverridesProvider
 from .pinning import PinnedAPIRoute, pin_router
 from .requests import DjangoRequestMiddleware
@@ -35,6 +37,14 @@ class DjangoFastAPI(FastAPI):
     def include_router(self, router: APIRouter, *args: Any, **kwargs: Any) -> None:
         pin_router(router)
         super().include_router(router, *args, **kwargs)
+
+    def openapi(self) -> dict[str, Any]:
+        """The default document: unversioned routes without an audience (see ``openapi.py``)."""
+        routes_version = getattr(self.router, "_get_routes_version", lambda: len(self.routes))()
+        if not self.openapi_schema or getattr(self, "_django_fastapi_routes_version", None) != routes_version:
+            self.openapi_schema = build_document(self, document_named(DEFAULT))
+            self._django_fastapi_routes_version = routes_version
+        return self.openapi_schema
 
 
 def _under_prefix(url: str | None) -> str | None:
@@ -78,13 +88,26 @@ def _add_middleware(app: FastAPI, lanes: LanePool) -> None:
             expose_headers=api_settings.CORS_EXPOSE_HEADERS,
         )
     app.add_middleware(RequestLifecycleMiddleware, lanes=lanes)
+    if deprecated_prefixes():
+        app.add_middleware(DeprecationMiddleware, prefixes=deprecated_prefixes())
     if api_settings.VALIDATE_HOST:
         app.add_middleware(HostValidationMiddleware)  # outermost: a forged Host costs no lane
 
 
 def mount(app: FastAPI, mounts: list[Mount]) -> None:
+    """Include each router at its prefix, once per API version it declares (``/api/v1/...``)."""
+    versions = api_settings.API_VERSIONS
     for item in mounts:
-        app.include_router(item.router, prefix=api_settings.API_PREFIX + item.prefix, tags=item.tags)
+        for version in item.versions or [None]:
+            before = len(app.router.routes)
+            app.include_router(
+                item.router,
+                prefix=api_settings.API_PREFIX + (f"/{version}" if version else "") + item.prefix,
+                tags=item.tags,
+                deprecated=True if version and versions.get(version, {}).get("deprecated") else None,
+                generate_unique_id_function=operation_id_function(owner_of(item)),
+            )
+            record_placements(app, item, version, app.router.routes[before:])
     app.state.django_fastapi_mounts = mounts
 
 
@@ -97,12 +120,10 @@ def build_application() -> FastAPI:
         version=api_settings.VERSION,
         description=api_settings.DESCRIPTION,
         root_path=api_settings.ROOT_PATH,
-        docs_url=_under_prefix(api_settings.DOCS_URL),
-        swagger_ui_oauth2_redirect_url=_under_prefix(
-            (api_settings.DOCS_URL or "/docs") + "/oauth2-redirect"
-        ),
-        redoc_url=_under_prefix(api_settings.REDOC_URL),
-        openapi_url=_under_prefix(api_settings.OPENAPI_URL),
+        # Shown by runfastapi; docs.py serves every document's pages, guarded and offline.
+        docs_url=_under_prefix(api_settings.DOCS_URL) if api_settings.OPENAPI_URL else None,
+        redoc_url=None,
+        openapi_url=None,
         servers=api_settings.SERVERS or None,
         swagger_ui_parameters=api_settings.SWAGGER_UI_PARAMETERS,
         lifespan=with_hooks(
@@ -112,6 +133,7 @@ def build_application() -> FastAPI:
         ),
     )
     app.state.django_fastapi_lanes = lanes
+    add_docs(app)  # first, as FastAPI adds its own docs routes: no app route shadows them
     mount(app, discover())
     _add_exception_handlers(app)
     _add_middleware(app, lanes)

@@ -32,6 +32,10 @@ E013 = "django_fastapi.E013"  # session authentication without django.contrib.au
 W010 = "django_fastapi.W010"  # (--deploy) the throttle cache is per process, or not atomic
 W004 = "django_fastapi.W004"  # a Django URL pattern is shadowed by an API route
 W005 = "django_fastapi.W005"  # FASTAPI_THREADS is above a database pool's max_size
+E007 = "django_fastapi.E007"  # two operations of one OpenAPI document share an operation id
+E008 = "django_fastapi.E008"  # a route's audience or version is not declared in the settings
+W006 = "django_fastapi.W006"  # (--deploy) docs or schema readable by anyone while DEBUG is off
+W007 = "django_fastapi.W007"  # local docs assets, but their static files are not installed
 
 
 @checks.register("django_fastapi")
@@ -304,3 +308,91 @@ def _missing_router(module: Any, label: str) -> checks.Warning:
         obj=label,
         id=W001,
     )
+
+
+@checks.register("django_fastapi")
+def check_openapi_documents(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .application import get_application
+    from .openapi import duplicate_operation_ids, undeclared_placements
+
+    try:
+        app = get_application()
+    except Exception:
+        return []  # a broken setting or api module is reported by its own check
+    messages: list[checks.CheckMessage] = []
+    for document, operation_id, where in duplicate_operation_ids(app):
+        messages.append(checks.Error(
+            f"The operation id {operation_id!r} is used by {' and '.join(where)} in the {document!r} "
+            "OpenAPI document, so generated clients get clashing method names.",
+            hint="Rename one endpoint function, or give one route an explicit operation_id=.",
+            obj=operation_id,
+            id=E007,
+        ))
+    for kind, name, path in sorted(set(undeclared_placements(app))):
+        setting = "FASTAPI_AUDIENCES" if kind == "audience" else "FASTAPI_API_VERSIONS"
+        messages.append(checks.Error(
+            f"{path} belongs to the {kind} {name!r}, which is not in {setting}, so no document lists it.",
+            hint=f'Add {name!r} to {setting}, e.g. {setting} = {{{name!r}: {{"access": "staff"}}}}.',
+            obj=path,
+            id=E008,
+        ))
+    return messages
+
+
+@checks.register("django_fastapi", checks.Tags.security, deploy=True)
+def check_docs_access(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .openapi import DEFAULT, documents
+
+    try:
+        found = documents()
+    except ImproperlyConfigured:
+        return []
+    if settings.DEBUG:
+        return []
+    messages: list[checks.CheckMessage] = []
+    for document in found:
+        if not document.enabled or document.openapi_url is None or document.access != "anonymous":
+            continue
+        if document.name == DEFAULT:
+            fix = 'Set FASTAPI_DOCS_ACCESS = "staff" (or "authenticated", or a permission), or FASTAPI_OPENAPI_URL = None'
+        else:
+            setting = "FASTAPI_AUDIENCES" if document.audience else "FASTAPI_API_VERSIONS"
+            fix = f'Set "access": "staff" (or "authenticated", or a permission), or "enabled": False, in {setting}[{document.name!r}]'
+        messages.append(checks.Warning(
+            f"The {document.name!r} OpenAPI schema and docs are served to anyone while DEBUG is False.",
+            hint=f"{fix}; if the API is public on purpose, add {W006!r} to SILENCED_SYSTEM_CHECKS.",
+            obj=document.name,
+            id=W006,
+        ))
+    return messages
+
+
+@checks.register("django_fastapi", checks.Tags.staticfiles)
+def check_docs_assets(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from django.apps import apps
+
+    from .docs import ASSETS_APP
+    from .openapi import documents
+
+    try:
+        if api_settings.DOCS_ASSETS != "local" or not any(
+            document.enabled and document.openapi_url and (document.docs_url or document.redoc_url)
+            for document in documents()
+        ):
+            return []
+    except ImproperlyConfigured:
+        return []
+    missing = []
+    if not apps.is_installed(ASSETS_APP):
+        missing.append(f"{ASSETS_APP!r} is not in INSTALLED_APPS")
+    if not getattr(settings, "STATIC_URL", None):
+        missing.append("STATIC_URL is not set")
+    if not missing:
+        return []
+    return [checks.Warning(
+        f"The API docs pages load Swagger UI and ReDoc from static files, but {' and '.join(missing)}: "
+        "the pages would stay blank.",
+        hint=f'Add "{ASSETS_APP}" to INSTALLED_APPS and set STATIC_URL = "static/", '
+        'or set FASTAPI_DOCS_ASSETS = "cdn" to load them from a CDN.',
+        id=W007,
+    )]

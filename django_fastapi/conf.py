@@ -15,6 +15,10 @@ from django.core.exceptions import ImproperlyConfigured
 PREFIX = "FASTAPI_"
 SERVERS = ("uvicorn", "hypercorn")
 # FASTAPI_AUTHENTICATION's names for the bridge's own sources (other entries are dotted paths).
+DOCS_ASSETS = ("local", "cdn")
+# FASTAPI_DOCS_ACCESS and the "access" of each audience or version: who may read docs and schema.
+ACCESS_LEVELS = ("anonymous", "authenticated", "staff", "superuser")
+DOCUMENT_KEYS = {"title", "description", "openapi_url", "docs_url", "redoc_url", "access", "enabled"}
 AUTHENTICATION_SOURCES = {
     "session": "django_fastapi.authentication.SessionSource",
     "bearer": "django_fastapi.authentication.BearerSource",
@@ -103,8 +107,77 @@ def _server_options(name: str, value: Any) -> dict[str, dict[str, Any]]:
     return value
 
 
+def _access(name: str, value: Any) -> str:
+    if not isinstance(value, str) or (value not in ACCESS_LEVELS and "." not in value):
+        raise _fail(name, value, f"one of {', '.join(map(repr, ACCESS_LEVELS))} or a permission such as 'api.view_docs'")
+    return value
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str, Any], str]:
+    def validate(name: str, value: Any) -> str:
+        if value not in choices:
+            raise _fail(name, value, f"one of {', '.join(map(repr, choices))}")
+        return value
+
+    return validate
+
+
+def _documents(name: str, value: Any, extra_keys: frozenset[str] = frozenset()) -> dict[str, dict[str, Any]]:
+    """{"internal": {"access": "staff", "docs_url": "/internal/docs", ...}}: each key optional."""
+    expected = 'a dict of names to option dicts, e.g. {"internal": {"access": "staff"}}'
+    if not isinstance(value, dict):
+        raise _fail(name, value, expected)
+    documents = {}
+    for key, options in value.items():
+        if not isinstance(key, str) or not key.strip("/") or "/" in key.strip("/"):
+            raise _fail(name, value, f"{expected}; names are single path segments such as 'v1'")
+        if not isinstance(options, dict) or set(options) - DOCUMENT_KEYS - extra_keys:
+            known = ", ".join(sorted(DOCUMENT_KEYS | extra_keys))
+            raise _fail(name, value, f"{expected}; {key!r} maps to {options!r} (known keys: {known})")
+        entry = {
+            "title": None,
+            "description": None,
+            "openapi_url": f"/{key}/openapi.json",
+            "docs_url": f"/{key}/docs",
+            "redoc_url": f"/{key}/redoc",
+            "access": "anonymous",
+            "enabled": True,
+            **options,
+        }
+        for url in ("openapi_url", "docs_url", "redoc_url"):
+            _optional_url(name, entry[url])
+        _access(name, entry["access"])
+        _bool(name, entry["enabled"])
+        if "deprecated" in extra_keys:
+            entry.setdefault("deprecated", False)
+            if not isinstance(entry["deprecated"], (bool, str)) or not _is_date_or_bool(entry["deprecated"]):
+                raise _fail(name, value, f"{expected}; \"deprecated\" is True, False or a date 'YYYY-MM-DD'")
+        documents[key] = entry
+    return documents
+
+
+def _is_date_or_bool(value: Any) -> bool:
+    import datetime
+
+    try:
+        return isinstance(value, bool) or bool(datetime.date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+def _versions(name: str, value: Any) -> dict[str, dict[str, Any]]:
+    return _documents(name, value, frozenset({"deprecated"}))
+
+
+def _optional_name(name: str, value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise _fail(name, value, "None or a name such as 'internal'")
+    return value
+
+
 def _routers(name: str, value: Any) -> list[dict[str, Any]]:
-    """Each entry: "dotted.path.router" or {"router": "dotted.path", "prefix": "/x", "tags": [...]}."""
+    """Each entry: "dotted.path.router" or {"router": "dotted.path", "prefix": "/x", "tags": [...],
+    "audience": "internal", "versions": ["v1"]}."""
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         raise _fail(name, value, "a list of dotted paths or dicts")
     entries = []
@@ -112,12 +185,17 @@ def _routers(name: str, value: Any) -> list[dict[str, Any]]:
         entry = {"router": item} if isinstance(item, str) else item
         if not isinstance(entry, dict) or not isinstance(entry.get("router"), str):
             raise _fail(name, item, 'a dotted path or a dict with a "router" dotted path')
-        unknown = set(entry) - {"router", "prefix", "tags"}
+        unknown = set(entry) - {"router", "prefix", "tags", "audience", "versions"}
         if unknown:
-            raise _fail(name, item, f'a dict with keys "router", "prefix", "tags" (unknown: {sorted(unknown)})')
+            raise _fail(
+                name, item,
+                f'a dict with keys "router", "prefix", "tags", "audience", "versions" (unknown: {sorted(unknown)})',
+            )
         _prefix(name, entry.get("prefix", ""))
         if "tags" in entry:
             _string_list(name, entry["tags"])
+        _optional_name(name, entry.get("audience"))
+        _string_list(name, entry.get("versions", []))
         entries.append(entry)
     return entries
 
@@ -251,6 +329,10 @@ class APISettings:
     OPENAPI_URL = Setting("/openapi.json", _optional_url)
     SERVERS = Setting(lambda: [], _servers)
     SWAGGER_UI_PARAMETERS = Setting(None, _optional_dict)
+    DOCS_ACCESS = Setting("anonymous", _access)
+    DOCS_ASSETS = Setting("local", _choice(DOCS_ASSETS))
+    AUDIENCES = Setting(lambda: {}, _documents)
+    API_VERSIONS = Setting(lambda: {}, _versions)
     ROUTERS = Setting(lambda: [], _routers)
     MIDDLEWARE = Setting(lambda: [], _middleware)
     EXCEPTION_HANDLERS = Setting(lambda: {}, _exception_handlers)

@@ -31,6 +31,8 @@ class Mount:
     tags: list[str] = field(default_factory=list)
     app_label: str | None = None
     source: str = ""
+    audience: str | None = None
+    versions: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,13 @@ def app_mount(app_config: AppConfig, router: APIRouter, source: str) -> Mount:
     tags = getattr(app_config, "fastapi_tags", [app_config.label])
     if isinstance(tags, str) or not all(isinstance(tag, str) for tag in tags):
         raise ImproperlyConfigured(f"{owner}.fastapi_tags must be a list of strings; got {tags!r}.")
-    return Mount(router, prefix, list(tags), app_config.label, source)
+    audience = getattr(app_config, "fastapi_audience", None)
+    if audience is not None and (not isinstance(audience, str) or not audience):
+        raise ImproperlyConfigured(f"{owner}.fastapi_audience must be None or a name such as 'internal'; got {audience!r}.")
+    versions = getattr(app_config, "fastapi_versions", [])
+    if isinstance(versions, str) or not all(isinstance(version, str) for version in versions):
+        raise ImproperlyConfigured(f"{owner}.fastapi_versions must be a list of strings such as ['v1']; got {versions!r}.")
+    return Mount(router, prefix, list(tags), app_config.label, source, audience, list(versions))
 
 
 def _app_label_of(dotted: str) -> str | None:
@@ -123,7 +131,12 @@ def configured_mounts() -> list[Mount]:
             )
         label = _app_label_of(dotted)
         tags = entry.get("tags", [label] if label else [])
-        mounts.append(Mount(router, entry.get("prefix", ""), list(tags), label, dotted))
+        mounts.append(
+            Mount(
+                router, entry.get("prefix", ""), list(tags), label, dotted,
+                entry.get("audience"), list(entry.get("versions", [])),
+            )
+        )
     return mounts
 
 

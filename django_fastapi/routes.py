@@ -102,8 +102,8 @@ def route_conflicts(mounts: list[Mount] | None = None) -> list[tuple[str, str, s
     seen: dict[tuple[str, str], str] = {}
     conflicts = []
     for item in discover() if mounts is None else mounts:
-        base = api_settings.API_PREFIX + item.prefix
-        for _, route in _route_contexts(item.router.routes):
+        bases = [api_settings.API_PREFIX + (f"/{v}" if v else "") + item.prefix for v in item.versions or [None]]
+        for base, (_, route) in ((base, pair) for base in bases for pair in _route_contexts(item.router.routes)):
             path = base + (getattr(route, "path", "") or "")
             pattern = re.sub(r"\{[^}:]+", "{", path)
             endpoint = _dotted(getattr(route, "endpoint", None))

@@ -20,6 +20,7 @@ BASE = [
     "django.contrib.auth",
     "django.contrib.messages",
     "django_fastapi",
+    "drf_spectacular_sidecar",
 ]
 SQLITE = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 POSTGRES = {"ENGINE": "django.db.backends.postgresql", "NAME": "app", "HOST": "db.invalid"}

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_fastapi",
     "django_fastapi.tokens",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files: docs work offline
     "benchmark",
     "catalog",
 ]
@@ -157,8 +158,14 @@ FASTAPI_DESCRIPTION = (
 # user's), else the session of whoever logged in at /admin/ or POST /api/auth/login.
 FASTAPI_AUTHENTICATION = ["bearer", "session"]
 FASTAPI_ROUTERS = [
-    {"router": "django_fastapi.auth_endpoints.router", "prefix": "/auth", "tags": ["auth"]},
+    {"router": "django_fastapi.auth_endpoints.router", "prefix": "/auth", "tags": ["auth"], "audience": "internal"},
+    # The catalog again as a versioned API: /api/v1/catalog/... (deprecated) and /api/v2/catalog/...
+    {"router": "catalog.api.router", "prefix": "/catalog", "tags": ["catalog"], "versions": ["v1", "v2"]},
 ]
+# /api/docs lists the catalog; /api/internal/docs (staff only) the auth and benchmark endpoints;
+# /api/v1/docs and /api/v2/docs each version of the catalog.
+FASTAPI_AUDIENCES = {"internal": {"access": "staff", "title": "Sample site internal API"}}
+FASTAPI_API_VERSIONS = {"v1": {"deprecated": "2026-01-01"}, "v2": {}}
 FASTAPI_THROTTLE_RATES = {"login": "10/min"}
 
 if os.environ.get("REDIS_URL"):

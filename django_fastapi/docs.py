@@ -1,0 +1,159 @@
+"""The schema, Swagger UI and ReDoc pages of each OpenAPI document, guarded and offline.
+
+Swagger UI and ReDoc load from the project's static files (the ``drf_spectacular_sidecar`` app
+ships both), so the pages work without internet access; ``FASTAPI_DOCS_ASSETS = "cdn"`` opts back
+in to FastAPI's CDN URLs.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .auth import current_user, require_perms, staff_user, superuser
+from .conf import api_settings
+from .openapi import DEFAULT, Document, documents, openapi_document
+
+ASSETS_APP = "drf_spectacular_sidecar"
+SWAGGER_DIR = "drf_spectacular_sidecar/swagger-ui-dist/"
+REDOC_JS = "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"
+_GUARDS: dict[str, Callable[..., Any]] = {
+    "authenticated": current_user,
+    "staff": staff_user,
+    "superuser": superuser,
+}
+
+
+def guard(access: str) -> list[Any]:
+    """The dependencies that let only ``access`` through (none for ``"anonymous"``)."""
+    if access == "anonymous":
+        return []
+    return [Depends(_GUARDS.get(access) or require_perms(access))]
+
+
+def swagger_assets() -> dict[str, str]:
+    if api_settings.DOCS_ASSETS == "cdn":
+        return {}
+    from django.templatetags.static import static
+
+    return {
+        "swagger_js_url": static(SWAGGER_DIR + "swagger-ui-bundle.js"),
+        "swagger_css_url": static(SWAGGER_DIR + "swagger-ui.css"),
+        "swagger_favicon_url": static(SWAGGER_DIR + "favicon-32x32.png"),
+    }
+
+
+def redoc_assets() -> dict[str, Any]:
+    if api_settings.DOCS_ASSETS == "cdn":
+        return {}
+    from django.templatetags.static import static
+
+    return {
+        "redoc_js_url": static(REDOC_JS),
+        "redoc_favicon_url": static(SWAGGER_DIR + "favicon-32x32.png"),
+        "with_google_fonts": False,
+    }
+
+
+def _with_root_path(app: FastAPI, schema: dict[str, Any], root_path: str) -> dict[str, Any]:
+    """As FastAPI's own schema route does: the proxy's root path becomes the first server."""
+    if root_path and app.root_path_in_servers:
+        if root_path not in {server.get("url") for server in schema.get("servers", [])}:
+            schema = {**schema, "servers": [{"url": root_path}, *schema.get("servers", [])]}
+    return schema
+
+
+def add_document_routes(app: FastAPI, document: Document) -> None:
+    prefix = api_settings.API_PREFIX
+    dependencies = guard(document.access)
+    title = document.title or (app.title if document.name == DEFAULT else f"{app.title} ({document.name})")
+
+    def add(url: str, endpoint: Callable[..., Any]) -> None:
+        app.add_api_route(
+            prefix + url, endpoint, methods=["GET", "HEAD"], include_in_schema=False, dependencies=dependencies
+        )
+
+    async def schema(request: Request) -> JSONResponse:
+        root_path = request.scope.get("root_path", "").rstrip("/")
+        return JSONResponse(_with_root_path(app, openapi_document(app, document), root_path))
+
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root_path = request.scope.get("root_path", "").rstrip("/")
+        return get_swagger_ui_html(
+            openapi_url=root_path + prefix + document.openapi_url,
+            title=f"{title} - Swagger UI",
+            oauth2_redirect_url=root_path + prefix + document.oauth2_redirect_url,
+            init_oauth=app.swagger_ui_init_oauth,
+            swagger_ui_parameters=app.swagger_ui_parameters,
+            **swagger_assets(),
+        )
+
+    async def oauth2_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    async def redoc(request: Request) -> HTMLResponse:
+        root_path = request.scope.get("root_path", "").rstrip("/")
+        return get_redoc_html(
+            openapi_url=root_path + prefix + document.openapi_url, title=f"{title} - ReDoc", **redoc_assets()
+        )
+
+    add(document.openapi_url, schema)
+    if document.docs_url is not None:
+        add(document.docs_url, swagger_ui)
+        app.add_api_route(
+            prefix + document.oauth2_redirect_url, oauth2_redirect, methods=["GET", "HEAD"], include_in_schema=False
+        )
+    if document.redoc_url is not None:
+        add(document.redoc_url, redoc)
+
+
+def add_docs(app: FastAPI) -> None:
+    for document in documents():
+        if document.enabled and document.openapi_url is not None:
+            add_document_routes(app, document)
+
+
+def deprecation_value(deprecated: bool | str) -> str:
+    """RFC 9745's ``@<timestamp>`` for a date, ``true`` (the draft's form) when no date is given."""
+    if deprecated is True:
+        return "true"
+    day = datetime.date.fromisoformat(str(deprecated))
+    return f"@{int(datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC).timestamp())}"
+
+
+class DeprecationMiddleware:
+    """Adds ``Deprecation`` to every response under a deprecated version's prefix."""
+
+    def __init__(self, app: ASGIApp, prefixes: dict[str, str]) -> None:
+        self.app = app
+        self.prefixes = prefixes  # "/api/v1" -> header value
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        value = None
+        if scope["type"] == "http":
+            path = scope["path"]
+            value = next((v for p, v in self.prefixes.items() if path == p or path.startswith(p + "/")), None)
+        if value is None:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"deprecation", value.encode())]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
+
+
+def deprecated_prefixes() -> dict[str, str]:
+    return {
+        f"{api_settings.API_PREFIX}/{name}": deprecation_value(options["deprecated"])
+        for name, options in api_settings.API_VERSIONS.items()
+        if options["deprecated"]
+    }

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ClashConfig(AppConfig):
+    name = "tests.apps.clash"
+    label = "clash"
