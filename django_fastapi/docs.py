@@ -2,17 +2,25 @@
 
 Swagger UI and ReDoc load from the project's static files (the ``drf_spectacular_sidecar`` app
 ships both), so the pages work without internet access; ``FASTAPI_DOCS_ASSETS = "cdn"`` opts back
-in to FastAPI's CDN URLs.
+in to FastAPI's CDN URLs. The local Swagger UI page has no inline script (its start-up code is the
+static ``swagger-ui-init.js``) and sends ``Content-Security-Policy: default-src 'self'``.
 """
 
 from __future__ import annotations
 
 import datetime
+import html
+import json
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+    swagger_ui_default_parameters,
+)
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,6 +31,7 @@ from .openapi import DEFAULT, Document, documents, openapi_document
 ASSETS_APP = "drf_spectacular_sidecar"
 SWAGGER_DIR = "drf_spectacular_sidecar/swagger-ui-dist/"
 REDOC_JS = "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"
+SWAGGER_INIT = "django_fastapi/swagger-ui-init.js"
 _GUARDS: dict[str, Callable[..., Any]] = {
     "authenticated": current_user,
     "staff": staff_user,
@@ -47,6 +56,50 @@ def swagger_assets() -> dict[str, str]:
         "swagger_css_url": static(SWAGGER_DIR + "swagger-ui.css"),
         "swagger_favicon_url": static(SWAGGER_DIR + "favicon-32x32.png"),
     }
+
+
+# The page loads only its own origin's files: no inline script, no CDN, no fonts.
+STRICT_CSP = "default-src 'self'; img-src 'self' data:"
+
+
+def local_swagger_ui_html(
+    *,
+    openapi_url: str,
+    title: str,
+    oauth2_redirect_url: str | None,
+    init_oauth: dict[str, Any] | None,
+    swagger_ui_parameters: dict[str, Any] | None,
+    swagger_js_url: str,
+    swagger_css_url: str,
+    swagger_favicon_url: str,
+) -> HTMLResponse:
+    """FastAPI's Swagger UI page, with its start-up script moved to a static file."""
+    from django.templatetags.static import static
+
+    parameters = {**swagger_ui_default_parameters, **(swagger_ui_parameters or {})}
+    attributes = {
+        "data-openapi-url": openapi_url,
+        "data-parameters": json.dumps(parameters),
+        "data-oauth2-redirect-url": oauth2_redirect_url or "",
+        "data-init-oauth": json.dumps(init_oauth) if init_oauth else "",
+    }
+    data = " ".join(f'{name}="{html.escape(value)}"' for name, value in attributes.items())
+    page = f"""<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<title>{html.escape(title)}</title>
+<link type="text/css" rel="stylesheet" href="{html.escape(swagger_css_url)}">
+<link rel="shortcut icon" href="{html.escape(swagger_favicon_url)}">
+</head>
+<body>
+<div id="swagger-ui" {data}></div>
+<script src="{html.escape(swagger_js_url)}"></script>
+<script src="{html.escape(static(SWAGGER_INIT))}"></script>
+</body>
+</html>
+"""
+    return HTMLResponse(page, headers={"Content-Security-Policy": STRICT_CSP})
 
 
 def redoc_assets() -> dict[str, Any]:
@@ -85,7 +138,8 @@ def add_document_routes(app: FastAPI, document: Document) -> None:
 
     async def swagger_ui(request: Request) -> HTMLResponse:
         root_path = request.scope.get("root_path", "").rstrip("/")
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html if api_settings.DOCS_ASSETS == "cdn" else local_swagger_ui_html
+        return page(
             openapi_url=root_path + prefix + document.openapi_url,
             title=f"{title} - Swagger UI",
             oauth2_redirect_url=root_path + prefix + document.oauth2_redirect_url,

