@@ -1,3 +1,7 @@
+import html
+import json
+import re
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
@@ -171,6 +175,14 @@ def test_app_root_path_reaches_openapi_servers():
 
 def test_app_swagger_ui_parameters_reach_docs_page():
     with override_settings(FASTAPI_SWAGGER_UI_PARAMETERS={"deepLinking": False}):
+        page = Client().get("/api/docs").text
+    # The local page hands Swagger UI its parameters in a data attribute (no inline script).
+    attribute = re.search(r'data-parameters="([^"]*)"', page).group(1)
+    assert json.loads(html.unescape(attribute))["deepLinking"] is False
+
+
+def test_app_swagger_ui_parameters_reach_cdn_docs_page():
+    with override_settings(FASTAPI_SWAGGER_UI_PARAMETERS={"deepLinking": False}, FASTAPI_DOCS_ASSETS="cdn"):
         assert '"deepLinking": false' in Client().get("/api/docs").text
 
 
