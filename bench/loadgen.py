@@ -89,7 +89,8 @@ def run_asyncio(url: str, *, connections: int, duration: float, timeout: float,
 async def _asyncio_load(url: str, connections: int, duration: float, timeout: float,
                         max_requests: int) -> LoadResult:
     parts = urlsplit(url)
-    request = (f"GET {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n").encode()
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    request = (f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n").encode()
     latencies: list[float] = []
     counts = {"sent": 0, "non_2xx": 0, "socket": 0, "timeouts": 0}
     start = time.perf_counter()

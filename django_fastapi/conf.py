@@ -292,6 +292,26 @@ def _throttle_rates(name: str, value: Any) -> dict[str, str | None]:
     return value
 
 
+def _default_page_size() -> int:
+    # A project that only lowers FASTAPI_MAX_PAGE_SIZE gets pages of that size, not an error.
+    try:
+        return min(20, api_settings.MAX_PAGE_SIZE)
+    except ImproperlyConfigured:
+        return 20  # reported under FASTAPI_MAX_PAGE_SIZE
+
+
+def _page_size(name: str, value: Any) -> int:
+    value = _positive_int(name, value)
+    try:
+        maximum = api_settings.MAX_PAGE_SIZE
+    except ImproperlyConfigured:
+        return value  # reported under FASTAPI_MAX_PAGE_SIZE
+    if value > maximum:
+        expected = f"a positive integer no larger than FASTAPI_MAX_PAGE_SIZE ({maximum})"
+        raise ImproperlyConfigured(f"{_fail(name, value, expected)} Lower it, or raise FASTAPI_MAX_PAGE_SIZE.")
+    return value
+
+
 class Setting:
     def __init__(self, default: Any, validate: Callable[[str, Any], Any]) -> None:
         self.default = default
@@ -350,6 +370,8 @@ class APISettings:
     MAX_UPLOAD_SIZE = Setting(None, _optional_size)
     ON_STARTUP = Setting(lambda: [], _dotted_list)
     ON_SHUTDOWN = Setting(lambda: [], _dotted_list)
+    PAGE_SIZE = Setting(_default_page_size, _page_size)
+    MAX_PAGE_SIZE = Setting(100, _positive_int)
 
     def names(self) -> list[str]:
         return [name for name, value in vars(type(self)).items() if isinstance(value, Setting)]

@@ -7,8 +7,11 @@ Django's exceptions raised by endpoints and dependencies become what Django woul
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import logging
 import traceback
+import uuid
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -27,6 +30,7 @@ from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest
 from django.views.debug import technical_500_response
 from fastapi import Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
@@ -124,7 +128,11 @@ def validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
 def _input(params: Any) -> Any:
     # Only the validated value, and only a plain one: params may hold model instances.
     value = params.get("value") if isinstance(params, dict) else None
-    return value if isinstance(value, (str, int, float, bool)) else None
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (decimal.Decimal, datetime.date, datetime.time, datetime.timedelta, uuid.UUID)):
+        return jsonable_encoder(value)
+    return None
 
 
 def _detail(status: int, exc: Exception) -> dict[str, str]:

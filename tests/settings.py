@@ -1,4 +1,11 @@
 import os
+import sys
+from pathlib import Path
+
+# The sample site's domain app (catalog) is installed here too: the model batteries are tested on it.
+SAMPLE_SITE = str(Path(__file__).resolve().parent.parent / "sample_site")
+if SAMPLE_SITE not in sys.path:
+    sys.path.append(SAMPLE_SITE)
 
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
@@ -18,6 +25,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "tests.apps.notes",
     "tests.apps.plain",
+    "catalog",
 ]
 
 DATABASES = {

@@ -74,7 +74,7 @@ def new_book(client: httpx.Client, headers: dict[str, str]) -> httpx.Response:
         "/api/catalog/authors", json={"name": f"Author {uuid.uuid4()}"}, headers=headers
     ).json()
     return client.post(
-        "/api/catalog/books", json={"title": "Kindred", "author_id": author["id"]}, headers=headers
+        "/api/catalog/books", json={"title": "Kindred", "author": author["id"]}, headers=headers
     )
 
 

@@ -48,6 +48,8 @@ DEFAULTS = {
     "MAX_UPLOAD_SIZE": None,
     "ON_STARTUP": [],
     "ON_SHUTDOWN": [],
+    "PAGE_SIZE": 20,
+    "MAX_PAGE_SIZE": 100,
 }
 
 # Values a project might plausibly write by mistake, one per setting.

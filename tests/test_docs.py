@@ -270,8 +270,10 @@ def test_docs_sample_site_documents_hold_exactly_their_routes():
             ("GET", "/authors"), ("POST", "/authors"), ("GET", "/authors/{author_id}"),
             ("PUT", "/authors/{author_id}"), ("PATCH", "/authors/{author_id}"),
             ("DELETE", "/authors/{author_id}"), ("GET", "/books"), ("POST", "/books"),
-            ("GET", "/books/{book_id}"), ("PUT", "/books/{book_id}"), ("PATCH", "/books/{book_id}"),
-            ("DELETE", "/books/{book_id}"), ("GET", "/books/{book_id}/card"),
+            ("GET", "/books/{pk}"), ("PUT", "/books/{pk}"), ("PATCH", "/books/{pk}"),
+            ("DELETE", "/books/{pk}"), ("GET", "/books/{book_id}/card"),
+            ("GET", "/tags"), ("POST", "/tags"), ("GET", "/tags/{pk}"), ("PUT", "/tags/{pk}"),
+            ("PATCH", "/tags/{pk}"), ("DELETE", "/tags/{pk}"),
         ]
     }
     for document, base in [("default", "/api"), ("v1", "/api/v1"), ("v2", "/api/v2")]:
@@ -279,5 +281,5 @@ def test_docs_sample_site_documents_hold_exactly_their_routes():
         assert operations(sample_site_schema(document)) == expected
     assert operations(sample_site_schema("internal")) == {
         "GET /api/auth/csrf", "POST /api/auth/login", "POST /api/auth/logout", "GET /api/auth/me",
-        "GET /api/benchmark/permissions", "GET /api/benchmark/permissions-async",
+        "GET /api/benchmark/permissions", "GET /api/benchmark/permissions-async", "GET /api/benchmark/books",
     }

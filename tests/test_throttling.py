@@ -191,6 +191,7 @@ def test_check_w010_deploy_per_process_cache_while_throttling():
     assert "LocMemCache" in message.msg
 
 
+@override_settings(INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "django_fastapi"])
 def test_check_w010_silent_without_throttles():
     assert [
         m for m in run_checks(include_deployment_checks=True) if m.id == "django_fastapi.W010"

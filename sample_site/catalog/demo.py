@@ -7,7 +7,7 @@ from django.utils.crypto import salted_hmac
 
 from django_fastapi.tokens.models import Token, token_prefix
 
-from .models import Author, Book
+from .models import Author, Book, Tag
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"
@@ -21,20 +21,27 @@ AUTHORS: dict[str, str] = {
     "Chinua Achebe": "Nigerian novelist, poet and critic.",
 }
 
-# (title, author, published, pages, in_stock)
-BOOKS: list[tuple[str, str, datetime.date, int, bool]] = [
-    ("A Wizard of Earthsea", "Ursula K. Le Guin", datetime.date(1968, 11, 1), 183, True),
-    ("The Left Hand of Darkness", "Ursula K. Le Guin", datetime.date(1969, 3, 1), 286, True),
-    ("The Dispossessed", "Ursula K. Le Guin", datetime.date(1974, 5, 1), 341, False),
-    ("Kindred", "Octavia E. Butler", datetime.date(1979, 6, 1), 264, True),
-    ("Parable of the Sower", "Octavia E. Butler", datetime.date(1993, 10, 1), 345, True),
-    ("Invisible Cities", "Italo Calvino", datetime.date(1972, 11, 1), 165, True),
-    ("If on a winter's night a traveler", "Italo Calvino", datetime.date(1979, 6, 1), 260, False),
-    ("The Baron in the Trees", "Italo Calvino", datetime.date(1957, 6, 1), 217, True),
-    ("Ficciones", "Jorge Luis Borges", datetime.date(1944, 1, 1), 174, True),
-    ("The Aleph", "Jorge Luis Borges", datetime.date(1949, 6, 1), 146, True),
-    ("Things Fall Apart", "Chinua Achebe", datetime.date(1958, 6, 17), 209, True),
-    ("Arrow of God", "Chinua Achebe", datetime.date(1964, 1, 1), 230, False),
+TAGS: dict[str, str] = {
+    "fantasy": "Fantasy",
+    "science-fiction": "Science fiction",
+    "short-stories": "Short stories",
+    "classic": "Classic",
+}
+
+# (title, author, published, pages, in_stock, format, tag slugs)
+BOOKS: list[tuple[str, str, datetime.date, int, bool, str, tuple[str, ...]]] = [
+    ("A Wizard of Earthsea", "Ursula K. Le Guin", datetime.date(1968, 11, 1), 183, True, "paperback", ("fantasy",)),
+    ("The Left Hand of Darkness", "Ursula K. Le Guin", datetime.date(1969, 3, 1), 286, True, "hardcover", ("science-fiction", "classic")),
+    ("The Dispossessed", "Ursula K. Le Guin", datetime.date(1974, 5, 1), 341, False, "paperback", ("science-fiction",)),
+    ("Kindred", "Octavia E. Butler", datetime.date(1979, 6, 1), 264, True, "ebook", ("science-fiction",)),
+    ("Parable of the Sower", "Octavia E. Butler", datetime.date(1993, 10, 1), 345, True, "paperback", ("science-fiction",)),
+    ("Invisible Cities", "Italo Calvino", datetime.date(1972, 11, 1), 165, True, "hardcover", ("classic",)),
+    ("If on a winter's night a traveler", "Italo Calvino", datetime.date(1979, 6, 1), 260, False, "paperback", ("classic",)),
+    ("The Baron in the Trees", "Italo Calvino", datetime.date(1957, 6, 1), 217, True, "ebook", ("fantasy", "classic")),
+    ("Ficciones", "Jorge Luis Borges", datetime.date(1944, 1, 1), 174, True, "paperback", ("short-stories", "fantasy")),
+    ("The Aleph", "Jorge Luis Borges", datetime.date(1949, 6, 1), 146, True, "hardcover", ("short-stories",)),
+    ("Things Fall Apart", "Chinua Achebe", datetime.date(1958, 6, 17), 209, True, "paperback", ("classic",)),
+    ("Arrow of God", "Chinua Achebe", datetime.date(1964, 1, 1), 230, False, "ebook", ()),
 ]
 
 
@@ -49,21 +56,27 @@ def load_demo_data() -> dict[str, int]:
     """Create whatever demo rows are missing and return how many of each were created.
 
     >>> load_demo_data()
-    {'authors': 5, 'books': 12, 'users': 1, 'tokens': 1}
+    {'authors': 5, 'tags': 4, 'books': 12, 'users': 1, 'tokens': 1}
     >>> load_demo_data()
-    {'authors': 0, 'books': 0, 'users': 0, 'tokens': 0}
+    {'authors': 0, 'tags': 0, 'books': 0, 'users': 0, 'tokens': 0}
     """
-    created = {"authors": 0, "books": 0, "users": 0, "tokens": 0}
+    created = {"authors": 0, "tags": 0, "books": 0, "users": 0, "tokens": 0}
     authors: dict[str, Author] = {}
     for name, bio in AUTHORS.items():
         authors[name], is_new = Author.objects.get_or_create(name=name, defaults={"bio": bio})
         created["authors"] += is_new
-    for title, author_name, published, pages, in_stock in BOOKS:
-        _, is_new = Book.objects.get_or_create(
+    tags: dict[str, Tag] = {}
+    for slug, name in TAGS.items():
+        tags[slug], is_new = Tag.objects.get_or_create(slug=slug, defaults={"name": name})
+        created["tags"] += is_new
+    for title, author_name, published, pages, in_stock, book_format, tag_slugs in BOOKS:
+        book, is_new = Book.objects.get_or_create(
             title=title,
             author=authors[author_name],
-            defaults={"published": published, "pages": pages, "in_stock": in_stock},
+            defaults={"published": published, "pages": pages, "in_stock": in_stock, "format": book_format},
         )
+        if is_new:
+            book.tags.set([tags[slug] for slug in tag_slugs])
         created["books"] += is_new
     User = get_user_model()
     if not User.objects.filter(username=DEMO_USERNAME).exists():
@@ -74,3 +87,31 @@ def load_demo_data() -> dict[str, int]:
         Token.objects.create_token(demo, DEMO_TOKEN_NAME, raw=demo_token())
         created["tokens"] += 1
     return created
+
+
+@transaction.atomic
+def add_bulk_books(count: int) -> int:
+    """Add up to ``count`` generated books (two tags each) for benchmarks; returns how many were added."""
+    authors = list(Author.objects.order_by("pk"))
+    tags = list(Tag.objects.order_by("pk"))
+    existing = set(Book.objects.filter(title__startswith="Volume ").values_list("title", flat=True))
+    books = [
+        Book(
+            title=f"Volume {number}",
+            author=authors[number % len(authors)],
+            published=datetime.date(1950 + number % 70, 1 + number % 12, 1),
+            pages=100 + number % 400,
+            in_stock=number % 3 != 0,
+            format=Book.Format.values[number % len(Book.Format.values)],
+        )
+        for number in range(1, count + 1)
+        if f"Volume {number}" not in existing
+    ]
+    Book.objects.bulk_create(books)
+    Through = Book.tags.through
+    Through.objects.bulk_create(
+        Through(book_id=book.pk, tag_id=tags[(index + offset) % len(tags)].pk)
+        for index, book in enumerate(books)
+        for offset in (0, 1)
+    )
+    return len(books)
