@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import cached_property
 
 from django.apps import apps
 from django.conf import settings
 from django.urls import Resolver404, URLResolver, get_resolver, resolve
 from django.utils.regex_helper import normalize
 from fastapi import FastAPI
-from starlette.routing import Match
+from starlette.routing import Host, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .exceptions import was_reported
 
+MATCH_CACHE_SIZE = 4096
 # runfastapi's --nostatic / --insecure, passed on to worker processes that import the entry point.
 SERVE_STATIC_ENVIRON = "DJANGO_FASTAPI_SERVE_STATIC"
 
@@ -35,6 +37,9 @@ class Dispatcher:
         self.api = api
         self.django = django
         self.api_prefix = api_prefix
+        # Matching every route costs as much as FastAPI's own routing; remember what each path
+        # matched (bounded: paths with ids in them are unbounded).
+        self._matches: dict[tuple[str, str, str], bool] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.django is not None and not self.is_for_api(scope):
@@ -54,9 +59,22 @@ class Dispatcher:
         return not django_resolves(path)
 
     def api_matches(self, scope: Scope) -> bool:
+        key = (scope.get("root_path", ""), scope["path"], _host(scope) if self._by_host else "")
+        try:
+            return self._matches[key]
+        except KeyError:
+            pass
         # Matching may note things in the scope (FastAPI's included routers do): probe a copy.
         probe = dict(scope)
-        return any(route.matches(probe)[0] is not Match.NONE for route in self.api.router.routes)
+        matched = any(route.matches(probe)[0] is not Match.NONE for route in self.api.router.routes)
+        if len(self._matches) >= MATCH_CACHE_SIZE:
+            self._matches.clear()
+        self._matches[key] = matched
+        return matched
+
+    @cached_property
+    def _by_host(self) -> bool:
+        return any(isinstance(route, Host) for route in self.api.router.routes)
 
     def api_redirects(self, scope: Scope, path: str) -> bool:
         """Whether the API would redirect to the path with, or without, a trailing slash."""
@@ -80,6 +98,13 @@ class Dispatcher:
             # Starlette re-raises after the 500 handler answered; the server would log it again.
             if not (complete and was_reported(exc)):
                 raise
+
+
+def _host(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            return value.decode("latin-1")
+    return ""
 
 
 def route_path(scope: Scope) -> str:

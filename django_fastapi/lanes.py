@@ -26,21 +26,35 @@ class Lane(ThreadPoolExecutor):
 
     ``defer(job)`` queues a job without waking the thread: it runs just before the next submitted
     job, in the same wake-up. Waking a sleeping thread is the dearest part of a hand-off, and a
-    request's ``request_started`` can always ride along with its first real job.
+    request's ``request_started`` can always ride along with its first real job, its
+    ``request_finished`` with the next request's (``LanePool`` flushes a lane left idle).
     """
 
     def __init__(self, name: str) -> None:
         super().__init__(max_workers=1, thread_name_prefix=name)
         self._deferred: list[Callable[[], Any]] = []
+        # Event loops of a live server thread and of a test may touch one lane in turn.
+        self._deferred_lock = threading.Lock()
 
     def defer(self, job: Callable[[], Any]) -> None:
-        self._deferred.append(job)
+        with self._deferred_lock:
+            self._deferred.append(job)
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        if self._deferred:
+        with self._deferred_lock:
             deferred, self._deferred = self._deferred, []
+        if deferred:
             return super().submit(_run_after, deferred, fn, args, kwargs)
         return super().submit(fn, *args, **kwargs)
+
+    def flush(self) -> None:
+        """Run the deferred jobs now, if any are left."""
+        if self._deferred:
+            self.submit(_nothing)
+
+
+def _nothing() -> None:
+    pass
 
 
 def _run_after(deferred: list[Callable[[], Any]], fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
@@ -50,6 +64,11 @@ def _run_after(deferred: list[Callable[[], Any]], fn: Callable[..., Any], args: 
         except Exception as exc:
             logger.error("A deferred job on a request thread raised %r", exc, exc_info=exc)
     return fn(*args, **kwargs)
+
+
+# How long after a request ends its deferred jobs (request_finished, which closes its connections
+# under CONN_MAX_AGE = 0) may wait for the lane's next job before they run on their own.
+IDLE_FLUSH_SECONDS = 0.02
 
 
 class LanePool:
@@ -80,6 +99,11 @@ class LanePool:
             raise
 
     def release(self, lane: Lane) -> None:
+        if lane._deferred:
+            try:
+                asyncio.get_running_loop().call_later(IDLE_FLUSH_SECONDS, lane.flush)
+            except RuntimeError:
+                lane.flush()
         with self._lock:
             while self._waiters:
                 waiter = self._waiters.popleft()

@@ -63,14 +63,15 @@ class RequestLifecycleMiddleware:
             return
         try:
             async with ThreadSensitiveContext(executor=lane):
-                # A lane runs its jobs one at a time in the order given, so the signals need no
-                # round trip: request_started runs before the request's own sync work, and
-                # request_finished before the next request's, although the lane is released now.
+                # A lane runs its jobs one at a time in the order given, so the signals need
+                # neither a round trip nor a wake-up of their own: request_started runs before the
+                # request's own sync work, request_finished before the next request's (or once
+                # the lane has been idle for IDLE_FLUSH_SECONDS), although the lane is released now.
                 lane.defer(signal_job(signals.request_started, scope=scope))
                 try:
                     await self.app(scope, receive, send)
                 finally:
-                    lane.submit(signal_job(signals.request_finished))
+                    lane.defer(signal_job(signals.request_finished))
         finally:
             self.lanes.release(lane)
 

@@ -173,6 +173,9 @@ class ModelRouter(APIRouter):
         return self._planned(self.model._default_manager.all()).get(pk=instance.pk)
 
     def _planned(self, queryset: models.QuerySet) -> models.QuerySet:
+        # A hand-written read schema has no plan: scope it with the queryset hook instead.
+        if not hasattr(self.schemas.read, "__query_plan__"):
+            return queryset
         select, prefetch = query_plan(self.schemas.read)
         if select:
             queryset = queryset.select_related(*select)

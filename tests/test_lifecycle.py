@@ -99,6 +99,18 @@ def test_request_signals_fire_once_per_request_on_the_endpoint_thread(live):
     assert all(thread.startswith(LANE) for thread in endpoint_threads)
 
 
+def test_request_signals_fire_for_requests_that_never_run_sync_code(live):
+    # Their request_finished waits for the lane's next job, or runs once the lane has been idle.
+    async def burst() -> None:
+        async with httpx.AsyncClient(base_url=live.url, timeout=10) as client:
+            await asyncio.gather(*(client.get("/api/lifecycle/async/nothing") for _ in range(40)))
+
+    asyncio.run(burst())
+    wait_for(lambda: len(threads_of("request_finished")) == 40)
+    assert len(threads_of("request_started")) == 40
+    assert all(thread.startswith(LANE) for thread in threads_of("request_finished"))
+
+
 def test_sync_endpoint_dependencies_and_queries_share_one_lane_thread(live):
     body = httpx.get(f"{live.url}/api/lifecycle/threads").json()
     wait_for(lambda: threads_of("request_finished"))

@@ -10,10 +10,11 @@ from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
 from django.test import override_settings
 from fastapi import Depends, HTTPException
+from pydantic import BaseModel, ConfigDict
 
 from django_fastapi.application import get_application
 from django_fastapi.model_router import ModelRouter
-from django_fastapi.model_schemas import model_schemas
+from django_fastapi.model_schemas import ModelSchemas, model_schemas
 from django_fastapi.routes import route_table
 from django_fastapi.test import AsyncClient, Client
 from django_fastapi.tokens.models import Token
@@ -75,9 +76,30 @@ owned = ModelRouter(
     object_permissions=True,
 )
 
+
+
+class TagOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+
+
+class TagIn(BaseModel):
+    name: str
+    slug: str
+
+
+handmade = ModelRouter(
+    Tag,
+    prefix="/handmade-tags",
+    schemas=ModelSchemas(read=TagOut, create=TagIn, update=TagIn, patch=TagIn),
+    permissions=None,
+)
+
 DECLARED = [
     {"router": f"tests.test_model_router.{name}", "prefix": "/m"}
-    for name in ("authors", "in_stock", "read_only", "overridden", "guarded", "sync_books", "owned")
+    for name in ("authors", "in_stock", "read_only", "overridden", "guarded", "sync_books", "owned", "handmade")
 ]
 
 
@@ -384,6 +406,13 @@ def test_model_router_object_permissions_ask_the_backends_about_the_object(autho
     headers = bearer("editor", "catalog.change_book")  # the model permission, as DRF's DjangoObjectPermissions
     assert Client().patch(f"/api/m/owned/{mine.pk}", json={"title": "editor's draft"}, headers=headers).status_code == 200
     assert Client().patch(f"/api/m/owned/{theirs.pk}", json={"title": "stolen"}, headers=headers).status_code == 403
+
+
+def test_model_router_takes_hand_written_schemas(tags, declared):
+    created = Client().post("/api/m/handmade-tags", json={"name": "Poetry", "slug": "poetry"})
+    assert (created.status_code, created.json()) == (201, {"id": Tag.objects.get(slug="poetry").pk, "name": "Poetry"})
+    listed = Client().get("/api/m/handmade-tags")
+    assert [row["name"] for row in listed.json()["results"]] == ["Classic", "Fantasy", "Poetry"]
 
 
 def test_model_router_unknown_action_is_an_error():

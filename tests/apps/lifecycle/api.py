@@ -52,6 +52,11 @@ async def threads_async(dependency: Threads, yield_dependency: YieldThreads) -> 
     return {"dependency": dependency, "yield": yield_dependency}
 
 
+@router.get("/async/nothing")
+async def nothing() -> dict[str, str]:
+    return {}
+
+
 @router.get("/slow")
 def slow() -> dict[str, str]:
     time.sleep(0.02)
