@@ -40,7 +40,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, para
 from .auth import check_object_perms, current_user, optional_user, require_perms
 from .field_types import python_type
 from .model_schemas import ModelSchemas, model_schemas, query_plan
-from .pagination import PageNumberPagination
+from .pagination import CursorPagination, PageNumberPagination
 from .saving import create_instance, update_instance
 
 ACTIONS = ("list", "retrieve", "create", "update", "partial_update", "destroy")
@@ -84,6 +84,8 @@ class ModelRouter(APIRouter):
         self.queryset_hook = queryset
         self.object_permissions = object_permissions
         self.pagination = PageNumberPagination() if pagination == "default" else pagination
+        if isinstance(self.pagination, CursorPagination):
+            self.pagination.check(model)
         self.query_filters = [dependency for dependency in (filters, search, ordering) if dependency is not None]
         self.lookup_field = lookup_field
         self.is_async = is_async

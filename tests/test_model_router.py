@@ -8,6 +8,7 @@ from asgiref.sync import async_to_sync
 from catalog.models import Author, Book, Tag
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from fastapi import Depends, HTTPException
 from pydantic import BaseModel, ConfigDict
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from django_fastapi.application import get_application
 from django_fastapi.model_router import ModelRouter
 from django_fastapi.model_schemas import ModelSchemas, model_schemas
+from django_fastapi.pagination import CursorPagination
 from django_fastapi.routes import route_table
 from django_fastapi.test import AsyncClient, Client
 from django_fastapi.tokens.models import Token
@@ -97,9 +99,11 @@ handmade = ModelRouter(
     permissions=None,
 )
 
+cursor_tags = ModelRouter(Tag, prefix="/cursor-tags", pagination=CursorPagination(ordering="name"), permissions=None)
+
 DECLARED = [
     {"router": f"tests.test_model_router.{name}", "prefix": "/m"}
-    for name in ("authors", "in_stock", "read_only", "overridden", "guarded", "sync_books", "owned", "handmade")
+    for name in ("authors", "in_stock", "read_only", "overridden", "guarded", "sync_books", "owned", "handmade", "cursor_tags")
 ]
 
 
@@ -413,6 +417,22 @@ def test_model_router_takes_hand_written_schemas(tags, declared):
     assert (created.status_code, created.json()) == (201, {"id": Tag.objects.get(slug="poetry").pk, "name": "Poetry"})
     listed = Client().get("/api/m/handmade-tags")
     assert [row["name"] for row in listed.json()["results"]] == ["Classic", "Fantasy", "Poetry"]
+
+
+def test_model_router_lists_with_cursor_pagination(tags, declared):
+    first = Client().get("/api/m/cursor-tags", params={"page_size": 1}).json()
+    second = get_link(first["next"])
+    assert [row["name"] for row in first["results"] + second["results"]] == ["Classic", "Fantasy"]
+    assert "count" not in first and second["next"] is None
+
+
+def get_link(url: str) -> dict:
+    return Client().get(url.removeprefix("http://testserver")).json()
+
+
+def test_model_router_cursor_pagination_ordering_is_checked_against_the_model():
+    with pytest.raises(ImproperlyConfigured, match="titel"):
+        ModelRouter(Book, pagination=CursorPagination(ordering="titel"), schemas=model_schemas(Book, name="CursorBook"))
 
 
 def test_model_router_unknown_action_is_an_error():
