@@ -20,6 +20,7 @@ hand-written. Before timing it checks that both return the same page and counts 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -77,7 +78,7 @@ def query_counts(site: Site, page_size: int) -> dict[str, int]:
                           capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"error: counting queries failed:\n{done.stderr[-2000:]}")
-    return __import__("json").loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def load(url: str, args: argparse.Namespace, duration: float, pinned: bool) -> LoadResult:
