@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         rps_ratio = statistics.median(r.rps / h.rps for (r, _), (h, _) in zip(router, hand))
         cpu_ratio = statistics.median(rc / hc for (_, rc), (_, hc) in zip(router, hand))
         print(f"\nmedian of per-round ratios, model router / hand-written: "
-              f"throughput {rps_ratio:.3f} ({(1 - rps_ratio) * 100:+.1f}% slower), "
+              f"throughput {rps_ratio:.3f} ({abs(1 - rps_ratio) * 100:.1f}% {'slower' if rps_ratio < 1 else 'faster'}), "
               f"CPU per request {cpu_ratio:.3f}")
         print(f"medians: model router {statistics.median(r.rps for r, _ in router):.0f} req/s, "
               f"hand-written {statistics.median(h.rps for h, _ in hand):.0f} req/s "
