@@ -85,6 +85,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="endpoints, comma-separated: sync,async (default both)")
     parser.add_argument("--threads", type=int, default=None,
                         help="FASTAPI_THREADS (lanes) for the bridge (default: the sample settings')")
+    parser.add_argument("--no-gc-freeze", action="store_true",
+                        help="FASTAPI_GC_FREEZE=0 for the bridge: the request cycle's own cost, "
+                             "without the start-up heap frozen out of the garbage collector")
     parser.add_argument("--loadgen", choices=["auto", "wrk", "asyncio"], default="auto",
                         help="load generator (default %(default)s: wrk when installed)")
     parser.add_argument("--max-requests", type=int, default=200_000,
@@ -114,9 +117,12 @@ class Bench:
         self.rounds: list[Round] = []
 
     def env(self, config: DbConfig) -> dict[str, str]:
-        if self.args.threads is None:
-            return config.env
-        return {**config.env, "FASTAPI_THREADS": str(self.args.threads)}
+        env = dict(config.env)
+        if self.args.threads is not None:
+            env["FASTAPI_THREADS"] = str(self.args.threads)
+        if self.args.no_gc_freeze:
+            env["FASTAPI_GC_FREEZE"] = "0"
+        return env
 
     def server_prefix(self) -> list[str]:
         return ["taskset", "-c", SERVER_CORE] if self.pinned else []
@@ -193,7 +199,8 @@ class Bench:
         effective = self.site.database_settings(self.env(config))
         database = (f"{effective['ENGINE'].rsplit('.', 1)[-1]}, pool={effective['pool']}, "
                     f"CONN_MAX_AGE={effective['CONN_MAX_AGE']}")
-        config.effective = f"{database}; bridge lanes FASTAPI_THREADS={effective['threads']}"
+        config.effective = (f"{database}; bridge lanes FASTAPI_THREADS={effective['threads']}, "
+                            f"FASTAPI_GC_FREEZE={effective['gc_freeze']}")
         if effective["access_log"]:
             config.effective += ("; CAVEAT: the bridge logs every request (django_fastapi.server at "
                                  "INFO), the hand-glued app does not")

@@ -87,7 +87,8 @@ class Site:
         code = ("import django, json, logging; django.setup(); from django.conf import settings; "
                 "d = settings.DATABASES['default']; print(json.dumps({'ENGINE': d['ENGINE'], "
                 "'CONN_MAX_AGE': d.get('CONN_MAX_AGE', 0), 'pool': bool(d.get('OPTIONS', {}).get('pool')), "
-                "'threads': getattr(settings, 'FASTAPI_THREADS', 16), 'access_log': "
+                "'threads': getattr(settings, 'FASTAPI_THREADS', 16), "
+                "'gc_freeze': getattr(settings, 'FASTAPI_GC_FREEZE', True), 'access_log': "
                 "logging.getLogger('django_fastapi.server').isEnabledFor(logging.INFO)}))")
         done = subprocess.run([sys.executable, "-c", code], cwd=self.dir, env=self.env(extra),
                               capture_output=True, text=True)

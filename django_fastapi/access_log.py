@@ -31,17 +31,18 @@ class AccessLogMiddleware:
         started = time.perf_counter()
         status: int | None = None
         size = 0
-        length = 0
+        headers: list[tuple[bytes, bytes]] = []
 
         async def logging_send(message: Message) -> None:
-            nonlocal status, size, length
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                length = _content_length(message.get("headers", []))
-            elif message["type"] == "http.response.body":
+            nonlocal status, size, headers
+            kind = message["type"]
+            if kind == "http.response.body":
                 size += len(message.get("body", b""))
-            elif message["type"] == "http.response.pathsend":
-                size = length
+            elif kind == "http.response.start":
+                status = message["status"]
+                headers = message.get("headers", [])
+            elif kind == "http.response.pathsend":
+                size = _content_length(headers)
             await send(message)
 
         try:

@@ -16,6 +16,7 @@ from .conf import api_settings
 from .discovery import Mount, discover
 from .docs import DeprecationMiddleware, add_docs, deprecated_prefixes
 from .exceptions import DJANGO_EXCEPTION_HANDLERS, database_unavailable
+from .heap import freezing_after_startup
 from .hooks import import_hooks, with_hooks
 from .hosts import HostValidationMiddleware
 from .lanes import LanePool
@@ -127,7 +128,9 @@ def build_application() -> FastAPI:
         servers=api_settings.SERVERS or None,
         swagger_ui_parameters=api_settings.SWAGGER_UI_PARAMETERS,
         lifespan=with_hooks(
-            lifespan_for(lanes),
+            # Frozen before the project's start-up hooks, which are the last thing before the
+            # server is told start-up is complete (a stop signal then still runs the shutdown hooks).
+            freezing_after_startup(lifespan_for(lanes)),
             import_hooks("FASTAPI_ON_STARTUP", api_settings.ON_STARTUP),
             import_hooks("FASTAPI_ON_SHUTDOWN", api_settings.ON_SHUTDOWN),
         ),

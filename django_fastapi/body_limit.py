@@ -31,6 +31,17 @@ def body_limit(headers: Headers) -> int | None:
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
+def _framing(scope: Scope) -> tuple[bytes | None, bool]:
+    """The request's Content-Length value, and whether it sent Transfer-Encoding."""
+    length, chunked = None, False
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            length = value
+        elif name == b"transfer-encoding":
+            chunked = True
+    return length, chunked
+
+
 class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -39,14 +50,22 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        limit = body_limit(headers)
+        length, chunked = _framing(scope)
+        if length is None and not chunked and scope.get("http_version") in ("1.0", "1.1"):
+            # HTTP/1 without Content-Length or Transfer-Encoding: there is no body to limit.
+            await self.app(scope, receive, send)
+            return
+        limit = body_limit(Headers(scope=scope))
         if limit is None:
             await self.app(scope, receive, send)
             return
-        length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > limit:
-            await too_large(scope, send, RequestBodyTooLarge(limit))
+        if length is not None and length.isdigit() and not chunked:
+            if int(length) > limit:
+                await too_large(scope, send, RequestBodyTooLarge(limit))
+            else:
+                # The server holds the body to its Content-Length (h11, httptools and h2 all do),
+                # so a length within the limit needs no counting.
+                await self.app(scope, receive, send)
             return
         received = 0
         started = False

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.docs import (
     get_redoc_html,
     get_swagger_ui_html,
@@ -22,10 +22,12 @@ from fastapi.openapi.docs import (
     swagger_ui_default_parameters,
 )
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import current_user, require_perms, staff_user, superuser
 from .conf import api_settings
+from .dispatch import route_path
 from .openapi import DEFAULT, Document, documents, openapi_document
 
 ASSETS_APP = "drf_spectacular_sidecar"
@@ -122,13 +124,27 @@ def _with_root_path(app: FastAPI, schema: dict[str, Any], root_path: str) -> dic
     return schema
 
 
-def add_document_routes(app: FastAPI, document: Document) -> None:
+class DocsRouter(APIRouter):
+    """The pages' routes. Included first, so no API route shadows them; their paths are fixed, so
+    any other request is turned away by one set lookup, not a match against every page's route."""
+
+    _paths: frozenset[str] = frozenset()
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if len(self._paths) != len(self.routes):
+            self._paths = frozenset(route.path for route in self.routes)
+        if scope["type"] == "http" and route_path(scope) not in self._paths:
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def add_document_routes(app: FastAPI, router: APIRouter, document: Document) -> None:
     prefix = api_settings.API_PREFIX
     dependencies = guard(document.access)
     title = document.title or (app.title if document.name == DEFAULT else f"{app.title} ({document.name})")
 
     def add(url: str, endpoint: Callable[..., Any]) -> None:
-        app.add_api_route(
+        router.add_api_route(
             prefix + url, endpoint, methods=["GET", "HEAD"], include_in_schema=False, dependencies=dependencies
         )
 
@@ -160,7 +176,7 @@ def add_document_routes(app: FastAPI, document: Document) -> None:
     add(document.openapi_url, schema)
     if document.docs_url is not None:
         add(document.docs_url, swagger_ui)
-        app.add_api_route(
+        router.add_api_route(
             prefix + document.oauth2_redirect_url, oauth2_redirect, methods=["GET", "HEAD"], include_in_schema=False
         )
     if document.redoc_url is not None:
@@ -168,9 +184,12 @@ def add_document_routes(app: FastAPI, document: Document) -> None:
 
 
 def add_docs(app: FastAPI) -> None:
+    router = DocsRouter()
     for document in documents():
         if document.enabled and document.openapi_url is not None:
-            add_document_routes(app, document)
+            add_document_routes(app, router, document)
+    if router.routes:
+        app.include_router(router)
 
 
 def deprecation_value(deprecated: bool | str) -> str:
@@ -187,10 +206,11 @@ class DeprecationMiddleware:
     def __init__(self, app: ASGIApp, prefixes: dict[str, str]) -> None:
         self.app = app
         self.prefixes = prefixes  # "/api/v1" -> header value
+        self._starts = tuple(prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         value = None
-        if scope["type"] == "http":
+        if scope["type"] == "http" and scope["path"].startswith(self._starts):
             path = scope["path"]
             value = next((v for p, v in self.prefixes.items() if path == p or path.startswith(p + "/")), None)
         if value is None:

@@ -43,12 +43,36 @@ class _HostRequest(HttpRequest):
                 self.META[key] = f"{self.META[key]},{text}" if key in self.META else text
 
 
+# Hosts already accepted, keyed by what get_host() reads: the same header values always give the
+# same answer until the settings change. Refusals are not kept, so forged hosts cannot fill it.
+_accepted: set[tuple] = set()
+_ACCEPTED_SIZE = 1024
+SETTINGS_READ = {"ALLOWED_HOSTS", "DEBUG", "USE_X_FORWARDED_HOST", "USE_X_FORWARDED_PORT"}
+
+
+def _host_key(scope: Scope) -> tuple:
+    # ASGI header names are lower-case.
+    return (scope.get("server"), *[header for header in scope.get("headers", ()) if header[0] in _HEADERS])
+
+
 def disallowed_host(scope: Scope) -> DisallowedHost | None:
+    key = _host_key(scope)
+    if key in _accepted:
+        return None
     try:
         _HostRequest(scope).get_host()
     except DisallowedHost as exc:
         return exc
+    if len(_accepted) >= _ACCEPTED_SIZE:
+        _accepted.clear()
+    _accepted.add(key)
     return None
+
+
+def forget_accepted_hosts(*, setting: str = "", **kwargs: object) -> None:
+    """``setting_changed`` receiver: a host accepted under the old settings is checked again."""
+    if setting in SETTINGS_READ:
+        _accepted.clear()
 
 
 class HostValidationMiddleware:

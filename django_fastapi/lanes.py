@@ -18,6 +18,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from asgiref.sync import AsyncToSync, SyncToAsync, ThreadSensitiveContext
+
 logger = logging.getLogger("django_fastapi")
 
 
@@ -35,6 +37,7 @@ class Lane(ThreadPoolExecutor):
         self._deferred: list[Callable[[], Any]] = []
         # Event loops of a live server thread and of a test may touch one lane in turn.
         self._deferred_lock = threading.Lock()
+        self._flush_pending: tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle] | None = None
 
     def defer(self, job: Callable[[], Any]) -> None:
         with self._deferred_lock:
@@ -49,8 +52,20 @@ class Lane(ThreadPoolExecutor):
 
     def flush(self) -> None:
         """Run the deferred jobs now, if any are left."""
+        self._flush_pending = None
         if self._deferred:
             self.submit(_nothing)
+
+    def flush_later(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Flush after IDLE_FLUSH_SECONDS unless a job takes the deferred ones along first.
+
+        One timer per lane at a time: under load the next request's first job carries them, and a
+        timer per request would cost more than the signals themselves.
+        """
+        pending = self._flush_pending
+        # A timer of another loop (a live server's thread, then a test's) may never fire.
+        if pending is None or pending[0] is not loop or pending[1].cancelled():
+            self._flush_pending = (loop, loop.call_later(IDLE_FLUSH_SECONDS, self.flush))
 
 
 def _nothing() -> None:
@@ -66,6 +81,34 @@ def _run_after(deferred: list[Callable[[], Any]], fn: Callable[..., Any], args: 
     return fn(*args, **kwargs)
 
 
+class LaneContext:
+    """Send the thread-sensitive ``sync_to_async`` calls made inside it to ``lane``.
+
+    It does what ``ThreadSensitiveContext(executor=lane)`` does, through the same asgiref state,
+    at a fraction of its cost per request: it hides an enclosing ``async_to_sync`` executor (when
+    there is one) and marks itself exited at the end, so a task that outlives its request gets
+    asgiref's error instead of running on a lane that now serves another request.
+    """
+
+    __slots__ = ("_key", "_outer", "_token")
+
+    def __init__(self, lane: Lane) -> None:
+        self._key = ThreadSensitiveContext(executor=lane)
+        SyncToAsync.context_to_thread_executor[self._key] = lane
+
+    def __enter__(self) -> None:
+        self._token = SyncToAsync.thread_sensitive_context.set(self._key)
+        self._outer = getattr(AsyncToSync.executors, "current", None)
+        if self._outer is not None:
+            AsyncToSync.executors.current = None
+
+    def __exit__(self, *exc_info: object) -> None:
+        SyncToAsync.thread_sensitive_context.reset(self._token)
+        if self._outer is not None:
+            AsyncToSync.executors.current = self._outer
+        self._key._exited = True
+
+
 # How long after a request ends its deferred jobs (request_finished, which closes its connections
 # under CONN_MAX_AGE = 0) may wait for the lane's next job before they run on their own.
 IDLE_FLUSH_SECONDS = 0.02
@@ -79,6 +122,11 @@ class LanePool:
         self._waiters: deque[asyncio.Future[Lane]] = deque()
         # A live-server thread and a test's own event loop may share the pool.
         self._lock = threading.Lock()
+
+    def try_acquire(self) -> Lane | None:
+        """A free lane, the most recently used first (its thread and connection are warm)."""
+        with self._lock:
+            return self._free.pop() if self._free else None
 
     async def acquire(self) -> Lane:
         with self._lock:
@@ -99,17 +147,22 @@ class LanePool:
             raise
 
     def release(self, lane: Lane) -> None:
+        running = asyncio._get_running_loop()
         if lane._deferred:
-            try:
-                asyncio.get_running_loop().call_later(IDLE_FLUSH_SECONDS, lane.flush)
-            except RuntimeError:
+            if running is None:
                 lane.flush()
+            else:
+                lane.flush_later(running)
         with self._lock:
             while self._waiters:
                 waiter = self._waiters.popleft()
                 if waiter.done():
                     continue
                 loop = waiter.get_loop()
+                if loop is running:
+                    # Same loop, same thread: no self-pipe write and no extra loop iteration.
+                    waiter.set_result(lane)
+                    return
                 if loop.is_closed():
                     continue
                 loop.call_soon_threadsafe(_hand_over, waiter, lane, self)

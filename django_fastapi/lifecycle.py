@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .conf import api_settings
-from .lanes import LanePool
+from .lanes import LaneContext, LanePool
 from .pools import close_pools, prepare_pools
 
 logger = logging.getLogger("django_fastapi")
@@ -55,14 +55,16 @@ class RequestLifecycleMiddleware:
             async with ThreadSensitiveContext():
                 await self.handle(scope, receive, send)
             return
+        lane = self.lanes.try_acquire()
+        if lane is None:
+            try:
+                async with asyncio.timeout(api_settings.THREAD_TIMEOUT):
+                    lane = await self.lanes.acquire()
+            except TimeoutError:
+                await busy(scope, receive, send)
+                return
         try:
-            async with asyncio.timeout(api_settings.THREAD_TIMEOUT):
-                lane = await self.lanes.acquire()
-        except TimeoutError:
-            await busy(scope, receive, send)
-            return
-        try:
-            async with ThreadSensitiveContext(executor=lane):
+            with LaneContext(lane):
                 # A lane runs its jobs one at a time in the order given, so the signals need
                 # neither a round trip nor a wake-up of their own: request_started runs before the
                 # request's own sync work, request_finished before the next request's (or once

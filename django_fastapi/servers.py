@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import multiprocessing
+import signal
 import threading
+import time
 from dataclasses import dataclass, field
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from multiprocessing.connection import wait
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -173,12 +177,10 @@ class Hypercorn(Server):
     def serve(self, app: Any, options: ServeOptions) -> None:
         config = self.config(options)
         if options.workers > 1:
-            from hypercorn.run import run
-
             config.application_path = (
                 HYPERCORN_PROXIED_IMPORT_STRING if options.proxy_headers else IMPORT_STRING
             )
-            run(config)
+            run_hypercorn_workers(config)
             return
         from hypercorn.asyncio import serve
 
@@ -186,6 +188,59 @@ class Hypercorn(Server):
         # the reloader's main thread ends the process instead.
         trigger = None if threading.current_thread() is threading.main_thread() else _never
         asyncio.run(serve(self.wrap(app, options), config, shutdown_trigger=trigger))
+
+
+HYPERCORN_WORKERS = {
+    "asyncio": "hypercorn.asyncio.run.asyncio_worker",
+    "uvloop": "hypercorn.asyncio.run.uvloop_worker",
+    "trio": "hypercorn.trio.run.trio_worker",
+}
+
+
+def run_hypercorn_workers(config: Any) -> int:
+    """``hypercorn.run.run`` for several workers, except that stopping waits for all of them.
+
+    hypercorn's own supervisor terminates the other workers as soon as the first has exited, so
+    their lifespan shutdown (closing database connections, FASTAPI_ON_SHUTDOWN hooks) was cut short
+    whenever one worker finished before the others. Here each worker gets the graceful and
+    lifespan shutdown timeouts before it is terminated.
+    """
+    module, _, name = HYPERCORN_WORKERS[config.worker_class].rpartition(".")
+    worker = getattr(import_module(module), name)
+    sockets = config.create_sockets()
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    # Workers inherit SIGINT ignored, as with hypercorn, so Ctrl-C on the terminal's process group
+    # stops them through the event, gracefully.
+    previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN)}
+    previous[signal.SIGTERM] = signal.getsignal(signal.SIGTERM)
+    workers = [
+        context.Process(target=worker, kwargs={"config": config, "shutdown_event": stop, "sockets": sockets})
+        for _ in range(config.workers)
+    ]
+    try:
+        for process in workers:
+            process.start()
+        for sig in previous:
+            signal.signal(sig, lambda *args: stop.set())
+        # Until a stop signal, or a worker ending on its own (then the others are stopped too).
+        wait([process.sentinel for process in workers])
+        stop.set()
+        deadline = time.monotonic() + config.graceful_timeout + config.shutdown_timeout
+        for process in workers:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.terminate()
+                process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sock in [*sockets.secure_sockets, *sockets.insecure_sockets]:
+            sock.close()
+    return next((process.exitcode for process in workers if process.exitcode), 0)
 
 
 async def _never() -> None:

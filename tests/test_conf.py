@@ -44,6 +44,7 @@ DEFAULTS = {
     "THROTTLE_RATES": {},
     "NUM_PROXIES": 0,
     "THREAD_TIMEOUT": 30.0,
+    "GC_FREEZE": True,
     "SERVE_DJANGO": True,
     "MAX_UPLOAD_SIZE": None,
     "ON_STARTUP": [],

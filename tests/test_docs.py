@@ -1,4 +1,6 @@
 import base64
+import io
+import json
 import re
 import subprocess
 import sys
@@ -129,6 +131,27 @@ def test_docs_audience_urls_are_configurable():
         assert operations(schema("/api/private/schema.json")) == {"GET /api/audiences/sales"}
         assert "/api/private/schema.json" in Client().get("/api/private").text
         assert Client().get("/api/internal/redoc").status_code == 404
+
+
+def test_docs_pages_win_over_an_api_route_that_matches_their_paths():
+    with installed("catchall"):
+        client = Client()
+        assert "swagger-ui" in client.get("/api/docs").text
+        assert client.get("/api/openapi.json").json()["openapi"].startswith("3.")
+        assert client.get("/api/redoc").headers["content-type"].startswith("text/html")
+
+
+def test_docs_router_leaves_other_paths_to_the_api_routes():
+    with installed("catchall"):
+        assert Client().get("/api/something").json() == {"name": "something"}
+
+
+def test_docs_pages_are_listed_in_the_route_table():
+    with installed("catchall"):
+        out = io.StringIO()
+        call_command("fastapi_routes", "--format", "json", stdout=out)
+    paths = [route["path"] for route in json.loads(out.getvalue())]
+    assert paths.index("/api/docs") < paths.index("/api/{name}")
 
 
 def asset_urls(html: str) -> list[str]:

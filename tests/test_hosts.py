@@ -122,3 +122,24 @@ def test_host_not_allowed_websocket_is_closed_before_accept():
         assert async_to_sync(websocket_handshake)("evil.example") == [
             {"type": "websocket.close", "code": 1008}
         ]
+
+
+def test_host_accepted_before_is_refused_once_allowed_hosts_drops_it():
+    assert get("api.example").status_code == 400
+    with override_settings(ALLOWED_HOSTS=["api.example"]):
+        assert get("api.example").status_code == 200
+    assert get("api.example").status_code == 400
+
+
+def test_host_accepted_under_debug_defaults_is_refused_without_debug():
+    with override_settings(DEBUG=True, ALLOWED_HOSTS=[]):
+        assert get("localhost").status_code == 200
+    with override_settings(ALLOWED_HOSTS=[]):
+        assert get("localhost").status_code == 400
+
+
+def test_host_forwarded_header_accepted_only_while_use_x_forwarded_host_is_on():
+    with override_settings(USE_X_FORWARDED_HOST=True, ALLOWED_HOSTS=["proxy.example"]):
+        assert get("evil.example", **{"X-Forwarded-Host": "proxy.example"}).status_code == 200
+    with override_settings(ALLOWED_HOSTS=["proxy.example"]):
+        assert get("evil.example", **{"X-Forwarded-Host": "proxy.example"}).status_code == 400

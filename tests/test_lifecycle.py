@@ -131,6 +131,14 @@ def test_async_endpoint_runs_sync_dependencies_and_async_orm_on_one_lane_thread(
     assert threads_of("request_started") == threads_of("request_finished") == [lane]
 
 
+def test_task_outliving_its_request_cannot_run_sync_code_on_the_lane(live):
+    lane = httpx.get(f"{live.url}/api/lifecycle/async/outlive").json()["lane"]
+    wait_for(lambda: any(event.startswith("refused") for event, _ in lifecycle_api.events))
+    assert lane.startswith(LANE)
+    assert "late sync call" not in [event for event, _ in lifecycle_api.events]
+    assert any("ThreadSensitiveContext has exited" in event for event, _ in lifecycle_api.events)
+
+
 def test_sequential_requests_create_no_thread_per_request(live):
     before = {thread.ident for thread in threading.enumerate()}
     with httpx.Client(base_url=live.url) as client:

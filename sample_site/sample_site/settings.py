@@ -12,6 +12,8 @@ Environment variables:
                           (default 60; 0 closes each request's connection when it finishes).
     FASTAPI_THREADS       Request lanes, hence at most this many connections without the pool
                           (default 8, the pool's max_size).
+    FASTAPI_GC_FREEZE     "0" keeps start-up objects in the garbage collector's full passes (default
+                          "1": frozen once start-up is done; see django_fastapi/heap.py).
     SAMPLE_SITE_SQLITE    Path of the SQLite file used without DATABASE_URL (default: sample_site/db.sqlite3).
     SAMPLE_SITE_ACCESS_LOG "0" turns off the one-line-per-request log of django_fastapi.server.
     REDIS_URL             redis://host:port/db makes Redis the cache, so that throttling limits hold
@@ -147,6 +149,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 FASTAPI_THREADS = int(os.environ.get("FASTAPI_THREADS", "8"))
+FASTAPI_GC_FREEZE = os.environ.get("FASTAPI_GC_FREEZE", "1") != "0"
 FASTAPI_TITLE = "Sample site API"
 FASTAPI_VERSION = "1.0.0"
 FASTAPI_DESCRIPTION = (

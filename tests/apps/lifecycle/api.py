@@ -5,8 +5,16 @@ import threading
 import time
 from typing import Annotated
 
+from asgiref.sync import sync_to_async
 from django.db import OperationalError, transaction
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, WebSocket, WebSocketDisconnect
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    HTTPException,
+    WebSocket,
+    WebSocketDisconnect,
+)
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
@@ -163,3 +171,26 @@ async def create_in_dependency_transaction_then_wait(data: NoteIn) -> None:
     await Note.objects.acreate(title=data.title)
     record("written")
     await asyncio.sleep(30)
+
+
+# Tasks an endpoint left running after its request ended, and what their late sync calls met.
+_outliving: set[asyncio.Task] = set()
+
+
+@router.get("/async/outlive")
+async def outlive() -> dict[str, str]:
+    async def later() -> None:
+        await asyncio.sleep(0.05)
+        try:
+            await sync_to_async(record)("late sync call")
+        except RuntimeError as exc:
+            record(f"refused: {exc}")
+
+    task = asyncio.create_task(later())
+    _outliving.add(task)
+    task.add_done_callback(_outliving.discard)
+    return {"lane": await _lane_name()}
+
+
+async def _lane_name() -> str:
+    return await sync_to_async(lambda: threading.current_thread().name)()
