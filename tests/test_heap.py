@@ -47,8 +47,8 @@ def run_lifespan(**settings) -> dict:
 def test_heap_frozen_once_the_lifespan_has_started():
     result = run_lifespan()
     assert result["sent"] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
-    assert result["before"] == 0
-    assert result["after"] > 10_000  # Django's, FastAPI's and the app's objects
+    # Django's, FastAPI's and the app's objects (Python 3.12 starts with a few hundred frozen).
+    assert result["after"] - result["before"] > 10_000
 
 
 def test_heap_frozen_only_once_per_process():
@@ -57,4 +57,4 @@ def test_heap_frozen_only_once_per_process():
 
 def test_heap_not_frozen_with_gc_freeze_off():
     result = run_lifespan(FASTAPI_GC_FREEZE=False)
-    assert result["after"] == 0
+    assert result["after"] == result["before"]
