@@ -51,8 +51,11 @@ SETTINGS_READ = {"ALLOWED_HOSTS", "DEBUG", "USE_X_FORWARDED_HOST", "USE_X_FORWAR
 
 
 def _host_key(scope: Scope) -> tuple:
-    # ASGI header names are lower-case.
-    return (scope.get("server"), *[header for header in scope.get("headers", ()) if header[0] in _HEADERS])
+    # Read as _HostRequest reads them (a server may break ASGI's lower-case rule).
+    return (
+        scope.get("server"),
+        *[(name.lower(), value) for name, value in scope.get("headers", ()) if name.lower() in _HEADERS],
+    )
 
 
 def disallowed_host(scope: Scope) -> DisallowedHost | None:

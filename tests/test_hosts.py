@@ -143,3 +143,24 @@ def test_host_forwarded_header_accepted_only_while_use_x_forwarded_host_is_on():
         assert get("evil.example", **{"X-Forwarded-Host": "proxy.example"}).status_code == 200
     with override_settings(ALLOWED_HOSTS=["proxy.example"]):
         assert get("evil.example", **{"X-Forwarded-Host": "proxy.example"}).status_code == 400
+
+
+def test_host_header_in_capitals_is_checked_not_taken_from_an_accepted_request():
+    async def status(host_header: bytes, host: bytes) -> int:
+        app = get_application()
+        sent = []
+        scope = {"type": "http", "method": "GET", "path": "/api/openapi.json", "raw_path": b"/api/openapi.json",
+                 "query_string": b"", "root_path": "", "http_version": "1.1", "scheme": "http",
+                 "headers": [(host_header, host)], "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 1)}
+
+        async def receive():
+            return {"type": "http.request", "body": b""}
+
+        async def send(message):
+            sent.append(message)
+
+        await app(scope, receive, send)
+        return sent[0]["status"]
+
+    assert async_to_sync(status)(b"Host", b"testserver") == 200
+    assert async_to_sync(status)(b"Host", b"evil.example") == 400
