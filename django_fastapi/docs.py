@@ -128,12 +128,12 @@ class DocsRouter(APIRouter):
     """The pages' routes. Included first, so no API route shadows them; their paths are fixed, so
     any other request is turned away by one set lookup, not a match against every page's route."""
 
-    _paths: frozenset[str] = frozenset()
+    _paths: tuple[int, frozenset[str]] = (0, frozenset())
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if len(self._paths) != len(self.routes):
-            self._paths = frozenset(route.path for route in self.routes)
-        if scope["type"] == "http" and route_path(scope) not in self._paths:
+        if self._paths[0] != len(self.routes):
+            self._paths = (len(self.routes), frozenset(route.path for route in self.routes))
+        if scope["type"] == "http" and route_path(scope) not in self._paths[1]:
             return Match.NONE, {}
         return super().matches(scope)
 

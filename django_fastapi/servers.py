@@ -210,10 +210,10 @@ def run_hypercorn_workers(config: Any) -> int:
     sockets = config.create_sockets()
     context = multiprocessing.get_context("spawn")
     stop = context.Event()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     # Workers inherit SIGINT ignored, as with hypercorn, so Ctrl-C on the terminal's process group
     # stops them through the event, gracefully.
-    previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN)}
-    previous[signal.SIGTERM] = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     workers = [
         context.Process(target=worker, kwargs={"config": config, "shutdown_event": stop, "sockets": sockets})
         for _ in range(config.workers)

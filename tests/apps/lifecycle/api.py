@@ -189,8 +189,4 @@ async def outlive() -> dict[str, str]:
     task = asyncio.create_task(later())
     _outliving.add(task)
     task.add_done_callback(_outliving.discard)
-    return {"lane": await _lane_name()}
-
-
-async def _lane_name() -> str:
-    return await sync_to_async(lambda: threading.current_thread().name)()
+    return {"lane": await sync_to_async(record)("outlive")}
