@@ -19,8 +19,8 @@ from .exceptions import DJANGO_EXCEPTION_HANDLERS, database_unavailable
 from .heap import freezing_after_startup
 from .hooks import import_hooks, with_hooks
 from .hosts import HostValidationMiddleware
-from .lanes import LanePool
-from .lifecycle import RequestLifecycleMiddleware, lifespan_for
+from .lanes import LanePool, LanesBusy
+from .lifecycle import RequestLifecycleMiddleware, lanes_busy, lifespan_for
 from .openapi import DEFAULT, build_document, document_named, operation_id_function, owner_of, record_placements
 from .overrides import OverridesProvider
 from .pinning import PinnedAPIRoute, pin_router
@@ -48,6 +48,10 @@ class DjangoFastAPI(FastAPI):
         return self.openapi_schema
 
 
+def _thread_timeout() -> float | None:
+    return api_settings.THREAD_TIMEOUT
+
+
 def _under_prefix(url: str | None) -> str | None:
     return None if url is None else api_settings.API_PREFIX + url
 
@@ -64,6 +68,7 @@ def _add_exception_handlers(app: FastAPI) -> None:
         app.add_exception_handler(exc_class, handler)
     app.add_exception_handler(OperationalError, database_unavailable)
     app.add_exception_handler(InterfaceError, database_unavailable)
+    app.add_exception_handler(LanesBusy, lanes_busy)
     for key, handler in api_settings.EXCEPTION_HANDLERS.items():
         exc_class = key if isinstance(key, int) else _import("FASTAPI_EXCEPTION_HANDLERS", key)
         app.add_exception_handler(exc_class, _import("FASTAPI_EXCEPTION_HANDLERS", handler))
@@ -115,7 +120,7 @@ def mount(app: FastAPI, mounts: list[Mount]) -> None:
 def build_application() -> FastAPI:
     """A new FastAPI app from the current settings and installed apps."""
     api_settings.validate()
-    lanes = LanePool(api_settings.THREADS)
+    lanes = LanePool(api_settings.THREADS, timeout=_thread_timeout)
     app = DjangoFastAPI(
         title=api_settings.TITLE,
         version=api_settings.VERSION,

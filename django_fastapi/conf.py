@@ -366,6 +366,8 @@ class APISettings:
     THROTTLE_RATES = Setting(lambda: {}, _throttle_rates)
     NUM_PROXIES = Setting(0, _non_negative_int)
     THREAD_TIMEOUT = Setting(30.0, _optional_seconds)
+    MAX_STREAMS = Setting(2000, _positive_int)
+    MAX_WEBSOCKETS = Setting(2000, _positive_int)
     GC_FREEZE = Setting(True, _bool)
     SERVE_DJANGO = Setting(True, _bool)
     MAX_UPLOAD_SIZE = Setting(None, _optional_size)

@@ -1,186 +1,437 @@
-"""A bounded pool of long-lived worker threads ("lanes"), one lent to each request.
+"""A bounded pool of long-lived worker threads ("lanes") that run requests' sync work.
 
 Django keeps a database connection per thread. FastAPI would run a request's sync code on any of
-anyio's worker threads, so no one could close or recycle the connections it opened. Instead each
-request borrows one lane for its whole duration: its sync endpoint, sync dependencies and the async
-ORM's ``sync_to_async`` calls all run on that lane's single thread, so ``request_finished`` (sent
-on the same thread) manages exactly the connections the request used. The threads live as long as
-the process, so no thread is created per request and the connections stay bounded by the lane count.
+anyio's worker threads, so no one could close or recycle the connections it opened. Instead every
+piece of sync work (a sync endpoint or dependency, a step of a sync generator, a sync background
+task, an async-ORM ``sync_to_async`` call) is a *job* that borrows a lane for as long as it runs.
+Between jobs a request holds no lane, so an ``async def`` endpoint awaiting the network, a queue or
+a slow client costs no thread; the connections stay bounded by the lane count because they live on
+the lanes' threads, which live as long as the process.
+
+Two rules keep Django's connection handling right:
+
+- a request's jobs run one at a time, in the order given (``RequestLanes``), as asgiref's
+  thread-sensitive mode promises;
+- a job that leaves a connection inside a transaction (``atomic()``, ``ATOMIC_REQUESTS``,
+  autocommit off) keeps its lane: the request's next jobs run there, and no other request's, until
+  the transaction ends. So no request ever runs on a connection inside another's transaction.
+
+Work no one waits for (``request_finished`` and the connection clean-up of a finished request) is
+*deferred* on a lane: it runs when that lane next changes hands, before or after another request's
+job, never inside one of its transactions; a lane left idle runs it after ``IDLE_FLUSH_SECONDS``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
+import time
+import weakref
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
+from queue import SimpleQueue
 from typing import Any
 
-from asgiref.sync import AsyncToSync, SyncToAsync, ThreadSensitiveContext
+from django.db import close_old_connections, connections
 
 logger = logging.getLogger("django_fastapi")
-
-
-class Lane(ThreadPoolExecutor):
-    """One long-lived thread; runs its jobs one at a time, in the order they are given.
-
-    ``defer(job)`` queues a job without waking the thread: it runs just before the next submitted
-    job, in the same wake-up. Waking a sleeping thread is the dearest part of a hand-off, and a
-    request's ``request_started`` can always ride along with its first real job, its
-    ``request_finished`` with the next request's (``LanePool`` flushes a lane left idle).
-    """
-
-    def __init__(self, name: str) -> None:
-        super().__init__(max_workers=1, thread_name_prefix=name)
-        self._deferred: list[Callable[[], Any]] = []
-        # Event loops of a live server thread and of a test may touch one lane in turn.
-        self._deferred_lock = threading.Lock()
-        self._flush_pending: tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle] | None = None
-
-    def defer(self, job: Callable[[], Any]) -> None:
-        with self._deferred_lock:
-            self._deferred.append(job)
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        with self._deferred_lock:
-            deferred, self._deferred = self._deferred, []
-        if deferred:
-            return super().submit(_run_after, deferred, fn, args, kwargs)
-        return super().submit(fn, *args, **kwargs)
-
-    def flush(self) -> None:
-        """Run the deferred jobs now, if any are left."""
-        self._flush_pending = None
-        if self._deferred:
-            self.submit(_nothing)
-
-    def flush_later(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Flush after IDLE_FLUSH_SECONDS unless a job takes the deferred ones along first.
-
-        One timer per lane at a time: under load the next request's first job carries them, and a
-        timer per request would cost more than the signals themselves.
-        """
-        pending = self._flush_pending
-        # A timer of another loop (a live server's thread, then a test's) may never fire.
-        if pending is None or pending[0] is not loop or pending[1].cancelled():
-            self._flush_pending = (loop, loop.call_later(IDLE_FLUSH_SECONDS, self.flush))
-
-
-def _nothing() -> None:
-    pass
-
-
-def _run_after(deferred: list[Callable[[], Any]], fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
-    for job in deferred:
-        try:
-            job()
-        except Exception as exc:
-            logger.error("A deferred job on a request thread raised %r", exc, exc_info=exc)
-    return fn(*args, **kwargs)
-
-
-class LaneContext:
-    """Send the thread-sensitive ``sync_to_async`` calls made inside it to ``lane``.
-
-    It does what ``ThreadSensitiveContext(executor=lane)`` does, through the same asgiref state,
-    at a fraction of its cost per request: it hides an enclosing ``async_to_sync`` executor (when
-    there is one) and marks itself exited at the end, so a task that outlives its request gets
-    asgiref's error instead of running on a lane that now serves another request.
-    """
-
-    __slots__ = ("_key", "_outer", "_token")
-
-    def __init__(self, lane: Lane) -> None:
-        self._key = ThreadSensitiveContext(executor=lane)
-        SyncToAsync.context_to_thread_executor[self._key] = lane
-
-    def __enter__(self) -> None:
-        self._token = SyncToAsync.thread_sensitive_context.set(self._key)
-        self._outer = getattr(AsyncToSync.executors, "current", None)
-        if self._outer is not None:
-            AsyncToSync.executors.current = None
-
-    def __exit__(self, *exc_info: object) -> None:
-        SyncToAsync.thread_sensitive_context.reset(self._token)
-        if self._outer is not None:
-            AsyncToSync.executors.current = self._outer
-        self._key._exited = True
-
 
 # How long after a request ends its deferred jobs (request_finished, which closes its connections
 # under CONN_MAX_AGE = 0) may wait for the lane's next job before they run on their own.
 IDLE_FLUSH_SECONDS = 0.02
 
 
-class LanePool:
-    def __init__(self, size: int, name: str = "django_fastapi-lane") -> None:
-        self.size = size
-        self.lanes = [Lane(f"{name}-{index}") for index in range(size)]
-        self._free: deque[Lane] = deque(self.lanes)
-        self._waiters: deque[asyncio.Future[Lane]] = deque()
-        # A live-server thread and a test's own event loop may share the pool.
-        self._lock = threading.Lock()
+class LanesBusy(Exception):
+    """No lane became free for a job within ``FASTAPI_THREAD_TIMEOUT`` seconds."""
 
-    def try_acquire(self) -> Lane | None:
-        """A free lane, the most recently used first (its thread and connection are warm)."""
-        with self._lock:
-            return self._free.pop() if self._free else None
+    def __init__(self, timeout: float) -> None:
+        super().__init__(f"No worker thread became free within {timeout}s.")
+        self.timeout = timeout
 
-    async def acquire(self) -> Lane:
-        with self._lock:
-            if self._free:
-                return self._free.pop()
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
+
+class _Job:
+    __slots__ = ("future", "fn", "args", "kwargs", "owner", "deadline")
+
+    def __init__(self, owner: RequestLanes | None, fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
+        self.future: Future[Any] = Future()
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.owner = owner
+        self.deadline = 0.0
+
+
+_STOP = object()
+_DEFERRED: Any = object()
+
+
+def in_transaction() -> bool:
+    """Whether one of this thread's connections is inside a transaction."""
+    for connection in connections.all(initialized_only=True):
+        if connection.in_atomic_block or (connection.connection is not None and not connection.autocommit):
+            return True
+    return False
+
+
+def end_transactions() -> None:
+    """Roll back what a request left open on this thread (it ended inside a transaction)."""
+    for alias in list(connections):
+        if not hasattr(connections._connections, alias):
+            continue
+        connection = connections[alias]
+        if connection.in_atomic_block:
+            logger.error(
+                "A request ended inside a transaction on database %r; its connection was closed, "
+                "which rolls the transaction back.", alias,
+            )
+            connection.close()
+            del connections[alias]
+        elif connection.connection is not None and not connection.autocommit:
+            logger.error("A request ended with autocommit off on database %r; rolled back.", alias)
+            connection.rollback()
+            connection.set_autocommit(True)
+
+
+def _run_all(jobs: list[Callable[[], Any]]) -> None:
+    for job in jobs:
         try:
-            return await waiter
-        except asyncio.CancelledError:
-            with self._lock:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
-                    raise
-            # Cancelled after a lane was handed over: pass it on.
-            if not waiter.cancelled():
-                self.release(waiter.result())
-            raise
+            job()
+        except Exception as exc:
+            logger.error("A deferred job on a request thread raised %r", exc, exc_info=exc)
 
-    def release(self, lane: Lane) -> None:
-        running = asyncio._get_running_loop()
-        if lane._deferred:
-            if running is None:
-                lane.flush()
-            else:
-                lane.flush_later(running)
-        with self._lock:
-            while self._waiters:
-                waiter = self._waiters.popleft()
-                if waiter.done():
+
+def _work(queue: SimpleQueue, lane_ref: weakref.ref[Lane]) -> None:
+    while True:
+        item = queue.get()
+        if item is _STOP:
+            return
+        lane = lane_ref()
+        if lane is None:
+            return
+        lane._hold(item)
+        del lane
+
+
+class Lane:
+    """One long-lived thread, started on first use, that runs the jobs given to it in order."""
+
+    def __init__(self, pool: LanePool, name: str) -> None:
+        self.pool = pool
+        self.name = name
+        self.deferred: list[Callable[[], Any]] = []
+        self.holder: RequestLanes | _Flushing | None = None
+        self.kept = False  # its holder is inside a transaction: its next job continues the hold
+        self._queue: SimpleQueue = SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._flush: tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle] | None = None
+
+    def put(self, item: _Job | None) -> None:
+        if self._thread is None:
+            queue = self._queue
+            # The thread holds the lane weakly, so a pool no one uses any more lets it end.
+            self._thread = threading.Thread(
+                target=_work, args=(queue, weakref.ref(self, lambda _: queue.put(_STOP))),
+                name=self.name, daemon=True,
+            )
+            self._thread.start()
+        self._queue.put(item)
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join()
+            self._thread = None
+
+    def _hold(self, job: _Job | None) -> None:
+        """Run ``job`` (None: only deferred work), its owner's next jobs, then anyone's waiting."""
+        if job is not None and job.owner is None:
+            self._run(job)  # run_on_each: outside the pool's bookkeeping
+            return
+        pool = self.pool
+        if self.kept:
+            self.kept = False
+        else:
+            # A hold begins: first what earlier requests deferred to this lane.
+            _run_all(self._take_deferred())
+        while True:
+            if job is not None:
+                owner = job.owner
+                self._run(job)
+                job = pool._after_job(self, owner)
+                if job is not None:
                     continue
-                loop = waiter.get_loop()
-                if loop is running:
-                    # Same loop, same thread: no self-pipe write and no extra loop iteration.
-                    waiter.set_result(lane)
-                    return
-                if loop.is_closed():
-                    continue
-                loop.call_soon_threadsafe(_hand_over, waiter, lane, self)
+                if self.kept:
+                    return  # the owner keeps the lane: its transaction is open
+            job = pool._next_or_free(self)
+            if job is None:
                 return
-            self._free.append(lane)
+            if job is _DEFERRED:
+                _run_all(self._take_deferred())
+                job = None
 
-    def run_on_each(self, func) -> None:
+    def _run(self, job: _Job) -> None:
+        owner = job.owner
+        if owner is not None and owner.on_start is not None:
+            on_start, owner.on_start = owner.on_start, None
+            on_start()
+        if not job.future.set_running_or_notify_cancel():
+            return
+        try:
+            result = job.fn(*job.args, **job.kwargs)
+        except BaseException as exc:
+            job.future.set_exception(exc)
+        else:
+            job.future.set_result(result)
+
+    def _take_deferred(self) -> list[Callable[[], Any]]:
+        with self.pool._lock:
+            jobs, self.deferred = self.deferred, []
+        return jobs
+
+    def flush_later(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Run the deferred jobs after IDLE_FLUSH_SECONDS unless another job takes them first.
+
+        One timer per lane at a time: under load the next job carries them, and a timer per
+        request would cost more than the signals themselves.
+        """
+        pending = self._flush
+        # A timer of another loop (a live server's thread, then a test's) may never fire.
+        if pending is None or pending[0] is not loop or pending[1].cancelled() or loop.is_closed():
+            self._flush = (loop, loop.call_later(IDLE_FLUSH_SECONDS, self._flush_now))
+
+    def _flush_now(self) -> None:
+        self._flush = None
+        self.pool._flush(self)
+
+
+class RequestLanes(Executor):
+    """The executor of one request's sync work: each job on a lane, one job at a time.
+
+    asgiref's thread-sensitive ``sync_to_async`` calls made during the request come here (see
+    ``compat_asgiref.route_sync_calls``). ``on_start`` (request_started) runs on the lane of the
+    request's first job, just before it.
+    """
+
+    def __init__(self, pool: LanePool, on_start: Callable[[], Any] | None = None) -> None:
+        self.pool = pool
+        self.on_start = on_start
+        self.lane: Lane | None = None  # the lane running, or keeping, the request's work
+        self.busy = False  # a job of the request is running or waiting for a lane
+        self.backlog: deque[_Job] = deque()
+        self.used: list[Lane] = []
+        self.ended = False
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        job = _Job(self, fn, args, kwargs)
+        self.pool._submit(job)
+        return job.future
+
+    def finish(self, *deferred: Callable[[], Any]) -> None:
+        """The request is over: ``deferred`` (request_finished) runs on the last lane it used.
+
+        Every other lane it used gets ``close_old_connections``; a request that ran no sync work
+        has ``on_start`` and ``deferred`` run together on any lane. A request that ends inside a
+        transaction (cancelled) has it rolled back first.
+        """
+        self.pool._finish(self, list(deferred))
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        pass
+
+
+class LanePool:
+    def __init__(
+        self, size: int, name: str = "django_fastapi-lane", timeout: Callable[[], float | None] | None = None
+    ) -> None:
+        self.size = size
+        self.lanes = [Lane(self, f"{name}-{index}") for index in range(size)]
+        self._free: list[Lane] = list(reversed(self.lanes))  # a stack: warm threads first
+        self._waiting: deque[_Job] = deque()
+        self._timeout = timeout or (lambda: 30.0)  # None: wait as long as it takes
+        self._expiry: tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle] | None = None
+        # Event loops of a live server's thread and of a test may share the pool.
+        self._lock = threading.Lock()
+        self.peak_in_use = 0
+
+    @property
+    def in_use(self) -> int:
+        return self.size - len(self._free)
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    def _assign(self, lane: Lane, owner: RequestLanes | None) -> None:
+        lane.holder = owner
+        if owner is not None:
+            owner.lane = lane
+            if lane not in owner.used:
+                owner.used.append(lane)
+        in_use = self.size - len(self._free)
+        if in_use > self.peak_in_use:
+            self.peak_in_use = in_use
+
+    # Called on an event loop's thread.
+
+    def _submit(self, job: _Job) -> None:
+        owner = job.owner
+        assert owner is not None
+        with self._lock:
+            if owner.busy:
+                owner.backlog.append(job)
+                return
+            owner.busy = True
+            lane = owner.lane
+            if lane is None and self._free:
+                lane = self._free.pop()
+                self._assign(lane, owner)
+            elif lane is None:
+                timeout = self._timeout()
+                job.deadline = math.inf if timeout is None else time.monotonic() + timeout
+                self._waiting.append(job)
+        if lane is None:
+            if job.deadline != math.inf:
+                self._expire_later()
+        else:
+            lane.put(job)
+
+    def _finish(self, owner: RequestLanes, deferred: list[Callable[[], Any]]) -> None:
+        loop = asyncio.get_running_loop()
+        cleanup: Lane | None = None
+        idle = []
+        with self._lock:
+            owner.ended = True
+            for job in owner.backlog:
+                job.future.cancel()
+            owner.backlog.clear()
+            if owner.on_start is not None:
+                # No sync work ran: the signals go together, to any lane.
+                deferred = [owner.on_start, *deferred]
+                owner.on_start = None
+            if owner.lane is not None and not owner.busy:
+                # Kept for a transaction the request will not end now: roll it back first.
+                cleanup = owner.lane
+                owner.busy = True
+            last = owner.lane or (owner.used[-1] if owner.used else None)
+            if last is None:
+                last = self._free[-1] if self._free else self.lanes[0]
+            targets = [(lane, [close_old_connections]) for lane in owner.used if lane is not last]
+            targets.append((last, deferred))
+            for lane, jobs in targets:
+                lane.deferred.extend(jobs)
+                if lane.holder is None:
+                    idle.append(lane)
+        if cleanup is not None:
+            cleanup.put(_Job(owner, end_transactions, (), {}))
+        for lane in idle:
+            lane.flush_later(loop)
+
+    def _flush(self, lane: Lane) -> None:
+        with self._lock:
+            if not lane.deferred or lane.holder is not None or lane not in self._free:
+                return
+            self._free.remove(lane)
+            self._assign(lane, None)
+            lane.holder = _FLUSHING
+        lane.put(None)
+
+    def _expire_later(self) -> None:
+        loop = asyncio.get_running_loop()
+        pending = self._expiry
+        if pending is not None and pending[0] is loop and not pending[1].cancelled():
+            return
+        with self._lock:
+            if not self._waiting:
+                return
+            delay = self._waiting[0].deadline - time.monotonic()
+        if delay == math.inf:
+            return
+        self._expiry = (loop, loop.call_later(max(delay, 0.0), self._expire))
+
+    def _expire(self) -> None:
+        self._expiry = None
+        now = time.monotonic()
+        expired: list[_Job] = []
+        with self._lock:
+            while self._waiting and self._waiting[0].deadline <= now:
+                job = self._waiting.popleft()
+                if job.future.done():
+                    continue
+                expired.append(job)
+                owner = job.owner
+                if owner is not None:
+                    owner.busy = False
+                    expired.extend(owner.backlog)
+                    owner.backlog.clear()
+            more = bool(self._waiting)
+        timeout = self._timeout() or 0.0
+        for job in expired:
+            if not job.future.done():
+                job.future.set_exception(LanesBusy(timeout))
+        if more:
+            self._expire_later()
+
+    # Called on a lane's thread.
+
+    def _after_job(self, lane: Lane, owner: RequestLanes) -> _Job | None:
+        """The owner's next job on ``lane``; None when the owner keeps the lane or lets it go."""
+        keep = in_transaction()
+        with self._lock:
+            if owner.backlog:
+                return owner.backlog.popleft()
+            if keep and owner.ended:
+                return _Job(owner, end_transactions, (), {})
+            owner.busy = False
+            if keep:
+                lane.kept = True
+                return None
+            owner.lane = None
+            lane.holder = None
+        return None
+
+    def _next_or_free(self, lane: Lane) -> Any:
+        """The next waiting job, ``_DEFERRED`` when deferred work arrived, or None: lane freed."""
+        with self._lock:
+            if lane.deferred:
+                return _DEFERRED
+            while self._waiting:
+                job = self._waiting.popleft()
+                owner = job.owner
+                if job.future.done():  # cancelled while it waited
+                    if owner is not None:
+                        if owner.backlog and not owner.ended:
+                            self._waiting.appendleft(owner.backlog.popleft())
+                        else:
+                            owner.busy = False
+                    continue
+                self._assign(lane, owner)
+                return job
+            lane.holder = None
+            self._free.append(lane)
+        return None
+
+    def run_on_each(self, func: Callable[[], Any]) -> None:
         """Run ``func()`` once on every lane's thread and wait (used at shutdown)."""
-        for future in [lane.submit(func) for lane in self.lanes]:
+        futures = []
+        for lane in self.lanes:
+            if lane._thread is None:
+                continue
+            job = _Job(None, func, (), {})
+            lane.put(job)
+            futures.append(job.future)
+        for future in futures:
             future.result()
 
     def shutdown(self) -> None:
         for lane in self.lanes:
-            lane.shutdown(wait=True)
+            lane.stop()
 
 
-def _hand_over(waiter: asyncio.Future, lane: Lane, pool: LanePool) -> None:
-    if waiter.done():
-        pool.release(lane)
-    else:
-        waiter.set_result(lane)
+class _Flushing:
+    """The holder of a lane that runs only deferred jobs."""
+
+
+_FLUSHING: Any = _Flushing()
+
+

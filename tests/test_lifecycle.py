@@ -206,12 +206,12 @@ def test_websocket_sends_started_on_connect_and_finished_on_close(live):
     assert position("websocket closed") < position("request_finished")
 
 
-def test_websocket_runs_on_a_thread_of_its_own_not_a_lane(live):
+def test_websocket_sync_work_runs_on_a_lane(live):
     from websockets.sync.client import connect
 
     with connect(f"ws://127.0.0.1:{live.port}/api/lifecycle/ws", open_timeout=5) as websocket:
         websocket.send("ping")
-        assert not websocket.recv(timeout=5).split()[1].startswith(LANE)
+        assert websocket.recv(timeout=5).split()[1].startswith(LANE)
 
 
 def test_open_websockets_do_not_hold_the_lanes_http_requests_need(

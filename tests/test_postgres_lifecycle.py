@@ -239,6 +239,26 @@ def test_connections_stay_bounded_under_load_and_settle(databases, mode, report)
     assert idle(after), after
 
 
+@pytest.mark.parametrize("server_name", ["uvicorn", "hypercorn"])
+@pytest.mark.parametrize("mode", list(MODES))
+def test_awaiting_async_requests_are_all_in_flight_with_connections_bounded(databases, mode, server_name, report):
+    """300 async requests at once, each querying before and after a wait: no lane held meanwhile."""
+    bound, idle = BOUNDS[mode]
+    path = "/api/benchmark/wait?seconds=2&query=1"
+    with server(databases, mode, "--server", server_name) as process:
+        with sampled(databases, databases.main) as samples:
+            responses = asyncio.run(_load(process.url, [path] * 300, concurrency=300))
+        after = settled_count(databases, databases.main, idle)
+        assert_clean(process)
+    peak = max(samples[databases.main])
+    report(mode, server=server_name, peak=peak, after=after)
+    assert [response.status_code for response in responses] == [200] * 300
+    # A lane held across the wait would cap this at LANES.
+    assert max(response.json()["peak_in_flight"] for response in responses) >= 10 * LANES
+    assert 0 < peak <= bound
+    assert idle(after), after
+
+
 @pytest.mark.parametrize("mode", ["pool", "conn_max_age_60"])
 def test_requests_after_a_postgres_restart_all_succeed(controllable_postgres, mode, report):
     databases = controllable_postgres

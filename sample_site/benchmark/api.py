@@ -4,9 +4,14 @@
 endpoint, every auth Permission ordered by pk, so their responses are identical and comparable
 across servers and connection settings (bench/run.py).
 
+``/wait`` (``?seconds=1&query=1``): an ``async def`` endpoint that awaits, with an ORM query before and
+after the wait when asked; ``/events``: a server-sent event stream from an async generator. Both
+for bench/concurrency.py.
+
 ``/books``: the page of books the catalog's model router lists, written out by hand as a plain
 FastAPI endpoint, for bench/model_router.py to compare against the router.
 """
+import asyncio
 from typing import Annotated
 
 from asgiref.sync import sync_to_async
@@ -15,6 +20,7 @@ from catalog.schemas import BOOKS
 from django.contrib.auth.models import Permission
 from django.db.models import QuerySet
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from django_fastapi.pagination import Page
@@ -71,3 +77,34 @@ async def list_books_by_hand(
         previous=str(request.url.include_query_params(page=page - 1)) if page > 1 else None,
         results=results,
     )
+
+
+# /wait requests in this process now, and the most there have been at once.
+_waiting = {"now": 0, "peak": 0}
+
+
+@router.get("/wait")
+async def wait(seconds: Annotated[float, Query(ge=0, le=60)] = 1.0, query: bool = False) -> dict[str, int]:
+    _waiting["now"] += 1
+    _waiting["peak"] = max(_waiting["peak"], _waiting["now"])
+    try:
+        count = await Permission.objects.acount() if query else 0
+        await asyncio.sleep(seconds)
+        if query:
+            count = await Permission.objects.acount()
+    finally:
+        _waiting["now"] -= 1
+    return {"permissions": count, "peak_in_flight": _waiting["peak"]}
+
+
+@router.get("/events")
+async def events(
+    count: Annotated[int, Query(ge=1, le=1000)] = 3,
+    interval: Annotated[float, Query(ge=0, le=60)] = 0.5,
+) -> StreamingResponse:
+    async def stream():
+        for index in range(count):
+            await asyncio.sleep(interval)
+            yield f"id: {index}\ndata: {index}\n\n"
+
+    return StreamingResponse(stream(), media_type="text/event-stream")

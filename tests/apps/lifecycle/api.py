@@ -190,3 +190,91 @@ async def outlive() -> dict[str, str]:
     _outliving.add(task)
     task.add_done_callback(_outliving.discard)
     return {"lane": await sync_to_async(record)("outlive")}
+
+
+# Requests in flight at once in the endpoints below, and the most seen (tests/test_request_cycle.py).
+in_flight = {"now": 0, "peak": 0}
+_gates: dict[str, asyncio.Event] = {}
+
+
+def gate(name: str) -> asyncio.Event:
+    if name not in _gates:
+        _gates[name] = asyncio.Event()
+    return _gates[name]
+
+
+def reset_in_flight() -> None:
+    in_flight.update(now=0, peak=0)
+    _gates.clear()
+
+
+@router.get("/async/hold")
+async def hold(seconds: float = 0.0, query: bool = False, until: str = "") -> dict[str, object]:
+    in_flight["now"] += 1
+    in_flight["peak"] = max(in_flight["peak"], in_flight["now"])
+    threads = []
+    try:
+        if query:
+            threads.append(await sync_to_async(record)("before"))
+            await Note.objects.acount()
+        if until:
+            await gate(until).wait()
+        else:
+            await asyncio.sleep(seconds)
+        if query:
+            await Note.objects.acount()
+            threads.append(await sync_to_async(record)("after"))
+    finally:
+        in_flight["now"] -= 1
+    return {"threads": threads}
+
+
+@router.post("/async/open/{name}")
+async def open_gate(name: str) -> dict[str, int]:
+    gate(name).set()
+    return dict(in_flight)
+
+
+@router.get("/async/in-flight")
+async def get_in_flight() -> dict[str, int]:
+    return dict(in_flight)
+
+
+@router.get("/sleep/recorded")
+def sleep_recorded(seconds: float) -> dict[str, str]:
+    record("sleep started")
+    time.sleep(seconds)
+    return {"thread": record("sleep done")}
+
+
+@router.post("/async/atomic/wait")
+async def atomic_wait(data: NoteIn, seconds: float = 0.2, fail: bool = False) -> dict[str, object]:
+    """Under ATOMIC_REQUESTS: two writes with awaits between, on one connection."""
+    first = await sync_to_async(lambda: (Note.objects.create(title=data.title + " 1"), record("atomic 1"))[1])()
+    await asyncio.sleep(seconds)
+    second = await sync_to_async(lambda: (Note.objects.create(title=data.title + " 2"), record("atomic 2"))[1])()
+    if fail:
+        raise HTTPException(status_code=409, detail="failed after two writes")
+    return {"threads": [first, second]}
+
+
+@router.get("/async/stream/hold")
+async def stream_hold(until: str) -> StreamingResponse:
+    async def chunks():
+        yield "open\n"
+        await gate(until).wait()
+        yield "closed\n"
+
+    return StreamingResponse(chunks(), media_type="text/event-stream")
+
+
+@router.websocket("/ws/count")
+async def count_socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    try:
+        while True:
+            await websocket.receive_text()
+            count = await Note.objects.acount()
+            await websocket.send_text(f"{count} {await sync_to_async(record)('ws message')}")
+    except WebSocketDisconnect:
+        pass
