@@ -30,6 +30,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .compat_asgiref import outer_sync_executor
+from .compat_asyncio import as_if_sync
 from .conf import api_settings
 from .lanes import LanePool, LanesBusy, RequestLanes
 from .pools import close_pools, prepare_pools
@@ -160,7 +161,8 @@ class TestConnectionsExecutor(Executor):
     """
 
     def __init__(self) -> None:
-        self._connections = {alias: connections[alias] for alias in connections}
+        # Those of the test's sync code, not the loop's own (Django keeps them apart).
+        self._connections = as_if_sync(lambda: {alias: connections[alias] for alias in connections})
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="django_fastapi-test")
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
