@@ -8,6 +8,8 @@ across servers and connection settings (bench/run.py).
 after the wait when asked; ``/events``: a server-sent event stream from an async generator. Both
 for bench/concurrency.py.
 
+``/echo``: a sync endpoint with a JSON body, which clients trickling bodies aim at.
+
 ``/books``: the page of books the catalog's model router lists, written out by hand as a plain
 FastAPI endpoint, for bench/model_router.py to compare against the router.
 """
@@ -108,3 +110,12 @@ async def events(
             yield f"id: {index}\ndata: {index}\n\n"
 
     return StreamingResponse(stream(), media_type="text/event-stream")
+
+
+class Echo(BaseModel):
+    text: str
+
+
+@router.post("/echo")
+def echo(body: Echo) -> Echo:
+    return body
