@@ -139,8 +139,12 @@ def run_round(site: Site, app: str, env: dict[str, str], args: argparse.Namespac
                 wall, statuses, bodies = asyncio.run(many(server.port, paths, 30))
                 import json
 
-                in_flight = max((json.loads(body).get("peak_in_flight", 0) for body in bodies if body), default=0)
+                in_flight = max((json.loads(body).get("peak_in_flight", 0)
+                                 for status, body in zip(statuses, bodies) if status == 200), default=0)
                 row = {"wall_s": wall, "ok": statuses.count(200), "in_flight": in_flight}
+                failures = sorted({status for status in statuses if status != 200})
+                if failures:
+                    row["failed_statuses"] = ",".join(map(str, failures))
             elif scenario == "sse":
                 wall, statuses, bodies = asyncio.run(many(server.port, [EVENTS] * args.requests, 30))
                 complete = sum(1 for status, body in zip(statuses, bodies) if status == 200 and b"data: 1" in body)
