@@ -11,7 +11,7 @@ class DjangoFastAPIConfig(AppConfig):
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
         from .application import clear_application_cache
-        from .hosts import forget_accepted_hosts
+        from .security.hosts import forget_accepted_hosts
 
         setting_changed.connect(clear_application_cache, dispatch_uid="django_fastapi_settings")
         setting_changed.connect(forget_accepted_hosts, dispatch_uid="django_fastapi_hosts")

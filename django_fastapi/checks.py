@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
-
 from fastapi import APIRouter
 
 from .conf import api_settings
@@ -67,8 +66,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
 
 @checks.register("django_fastapi")
 def check_routers(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from .discovery import RouterImportError, configured_mounts, find_api_modules
-    from .routes import route_conflicts
+    from .routing.discovery import RouterImportError, configured_mounts, find_api_modules
+    from .routing.routes import route_conflicts
 
     try:
         api_settings.validate()
@@ -100,7 +99,7 @@ def check_routers(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
 
 @checks.register("django_fastapi")
 def check_server(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from .servers import SERVERS, ServerNotInstalled, unknown_options
+    from .server.servers import SERVERS, ServerNotInstalled, unknown_options
 
     try:
         server = api_settings.SERVER
@@ -178,7 +177,7 @@ def _threads() -> int | None:
 
 @checks.register("django_fastapi")
 def check_lifespan_hooks(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from .hooks import import_hooks
+    from .core.hooks import import_hooks
 
     messages: list[checks.CheckMessage] = []
     for setting in ("ON_STARTUP", "ON_SHUTDOWN"):
@@ -193,7 +192,7 @@ def check_lifespan_hooks(app_configs: Any = None, **kwargs: Any) -> list[checks.
 @checks.register("django_fastapi", checks.Tags.urls)
 def check_shadowed_urls(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from .application import get_application
-    from .dispatch import shadowed_url_patterns
+    from .routing.dispatch import shadowed_url_patterns
 
     try:
         if not api_settings.SERVE_DJANGO or not getattr(settings, "ROOT_URLCONF", None):
@@ -218,7 +217,7 @@ def check_shadowed_urls(app_configs: Any = None, **kwargs: Any) -> list[checks.C
 def check_authentication(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from django.apps import apps
 
-    from .authentication import configured_sources
+    from .security.sources import configured_sources
 
     try:
         names = api_settings.AUTHENTICATION
@@ -273,7 +272,7 @@ _UNFIT_CACHES = {
 
 @checks.register("django_fastapi", checks.Tags.caches, deploy=True)
 def check_throttle_cache_deployment(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from .throttling import throttles_in_use
+    from .security.throttling import throttles_in_use
 
     try:
         config = settings.CACHES[api_settings.THROTTLE_CACHE]
@@ -313,7 +312,7 @@ def _missing_router(module: Any, label: str) -> checks.Warning:
 @checks.register("django_fastapi")
 def check_openapi_documents(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from .application import get_application
-    from .openapi import duplicate_operation_ids, undeclared_placements
+    from .openapi.documents import duplicate_operation_ids, undeclared_placements
 
     try:
         app = get_application()
@@ -341,7 +340,7 @@ def check_openapi_documents(app_configs: Any = None, **kwargs: Any) -> list[chec
 
 @checks.register("django_fastapi", checks.Tags.security, deploy=True)
 def check_docs_access(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from .openapi import DEFAULT, documents
+    from .openapi.documents import DEFAULT, documents
 
     try:
         found = documents()
@@ -371,8 +370,8 @@ def check_docs_access(app_configs: Any = None, **kwargs: Any) -> list[checks.Che
 def check_docs_assets(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from django.apps import apps
 
-    from .docs import ASSETS_APP
-    from .openapi import documents
+    from .openapi.documents import documents
+    from .openapi.pages import ASSETS_APP
 
     try:
         if api_settings.DOCS_ASSETS != "local" or not any(

@@ -11,9 +11,9 @@ import uuid
 
 import pytest
 
-from django_fastapi.access_log import LOGGER, configure_default_logging
 from django_fastapi.application import get_asgi_application
-from django_fastapi.test import Client
+from django_fastapi.server.access_log import LOGGER, configure_default_logging
+from django_fastapi.testing.client import Client
 from tests.projects import one_server_project
 from tests.serverproc import ServerProcess
 

@@ -8,8 +8,8 @@ from django.contrib.sessions.models import Session
 from django.core.checks import run_checks
 from django.test import override_settings
 
-from django_fastapi.auth import require_perms
-from django_fastapi.test import Client
+from django_fastapi.security.dependencies import require_perms
+from django_fastapi.testing.client import Client
 from tests.apps.notes.models import Note
 from tests.authsite import logged_in_client, secure_site, with_csrf  # noqa: F401 (fixture)
 

@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from django_fastapi.test import Client
+from django_fastapi.testing.client import Client
 from tests.projects import BODY_LIMIT, one_server_project
 from tests.serverproc import ServerProcess
 

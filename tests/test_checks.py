@@ -12,7 +12,7 @@ from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from django_fastapi import checks
-from django_fastapi.discovery import find_api_modules
+from django_fastapi.routing.discovery import find_api_modules
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = [

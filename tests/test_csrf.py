@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import override_settings
 
-from django_fastapi.test import Client
+from django_fastapi.testing.client import Client
 from django_fastapi.tokens.models import Token
 from tests.authsite import logged_in_client, secure_site, session_cookie, with_csrf  # noqa: F401 (fixture)
 

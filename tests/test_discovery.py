@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from django_fastapi.application import build_application
-from django_fastapi.discovery import (
+from django_fastapi.routing.discovery import (
     RouterImportError,
     configured_mounts,
     discover,

@@ -7,7 +7,7 @@ side is Django's own ASGI handler. tests/apps/web has the API routes and the Dja
 import pytest
 
 from django_fastapi.application import get_application, get_asgi_application
-from django_fastapi.test import Client
+from django_fastapi.testing.client import Client
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,8 @@ from django.contrib.auth.models import Permission, User
 from django.contrib.sessions.backends.db import SessionStore
 from fastapi import FastAPI
 
-from django_fastapi.requests import DjangoRequest
-from django_fastapi.test import Client
+from django_fastapi.security.dependencies import DjangoRequest
+from django_fastapi.testing.client import Client
 from django_fastapi.tokens.models import Token
 from tests.authsite import logged_in_client, secure_site, with_csrf  # noqa: F401 (fixture)
 

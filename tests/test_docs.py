@@ -13,7 +13,7 @@ from django.core.checks import run_checks
 from django.core.management import call_command
 from django.test import override_settings
 
-from django_fastapi.test import Client
+from django_fastapi.testing.client import Client
 
 SAMPLE_SITE = Path(__file__).resolve().parent.parent / "sample_site"
 BASE = [

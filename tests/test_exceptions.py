@@ -13,7 +13,7 @@ import time
 import pytest
 from django.core.signals import got_request_exception
 
-from django_fastapi.test import Client
+from django_fastapi.testing.client import Client
 from tests.apps.notes.models import Note
 from tests.projects import one_server_project
 from tests.serverproc import ServerProcess

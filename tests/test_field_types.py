@@ -9,7 +9,12 @@ from django.db import models
 from django.db.models import F
 from django.test.utils import isolate_apps
 
-from django_fastapi.field_types import choice_values, constraints, python_type, register_field_type
+from django_fastapi.orm.field_types import (
+    choice_values,
+    constraints,
+    python_type,
+    register_field_type,
+)
 
 PORTABLE_BIGINT = {"ge": -(2**63), "le": 2**63 - 1}
 

@@ -2,7 +2,7 @@ import pytest
 from catalog.models import Author, Book
 from django.core.exceptions import ImproperlyConfigured
 
-from django_fastapi.filtering import Filters, FilterSet
+from django_fastapi.orm.filtering import Filters, FilterSet
 from tests.booksite import (  # noqa: F401 (fixtures)
     ALL,
     BOOK_FILTERS,

@@ -16,7 +16,7 @@ LIFESPAN = """
 import asyncio, gc, json, django
 django.setup()
 from django_fastapi.application import get_application
-from django_fastapi.heap import freeze_startup_heap
+from django_fastapi.core.heap import freeze_startup_heap
 
 async def lifespan(app):
     messages = asyncio.Queue()

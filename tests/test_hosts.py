@@ -5,7 +5,7 @@ from asgiref.sync import async_to_sync
 from django.test import override_settings
 
 from django_fastapi.application import get_application
-from django_fastapi.test import Client
+from django_fastapi.testing.client import Client
 
 ROOTED = override_settings(
     INSTALLED_APPS=[

@@ -19,8 +19,8 @@ from django.db import close_old_connections, connections
 from django.db.backends.signals import connection_created
 
 from django_fastapi.application import get_application
-from django_fastapi.live_server import LiveServer
-from django_fastapi.test import Client, connections_kept_open
+from django_fastapi.testing.client import Client, connections_kept_open
+from django_fastapi.testing.live_server import LiveServer
 from tests.apps.lifecycle import api as lifecycle_api
 from tests.apps.notes.models import Note
 

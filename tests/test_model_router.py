@@ -14,11 +14,11 @@ from fastapi import Depends, HTTPException
 from pydantic import BaseModel, ConfigDict
 
 from django_fastapi.application import get_application
-from django_fastapi.model_router import ModelRouter
-from django_fastapi.model_schemas import ModelSchemas, model_schemas
-from django_fastapi.pagination import CursorPagination
-from django_fastapi.routes import route_table
-from django_fastapi.test import AsyncClient, Client
+from django_fastapi.orm.pagination import CursorPagination
+from django_fastapi.orm.router import ModelRouter
+from django_fastapi.orm.schemas import ModelSchemas, model_schemas
+from django_fastapi.routing.routes import route_table
+from django_fastapi.testing.client import AsyncClient, Client
 from django_fastapi.tokens.models import Token
 
 BOOKS = "/api/catalog/books"

@@ -12,8 +12,8 @@ from django.test.utils import isolate_apps
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from django_fastapi.model_schemas import ModelSchemas, model_schema, model_schemas, query_plan
-from django_fastapi.test import Client
+from django_fastapi.orm.schemas import ModelSchemas, model_schema, model_schemas, query_plan
+from django_fastapi.testing.client import Client
 
 # Named: the catalog app (installed in the tests) already owns the default names "Book", "BookCreate"...
 BOOKS = model_schemas(Book, name="PlainBook")

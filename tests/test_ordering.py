@@ -2,7 +2,7 @@ import pytest
 from catalog.models import Book
 from django.core.exceptions import ImproperlyConfigured
 
-from django_fastapi.ordering import OrderingFilter
+from django_fastapi.orm.ordering import OrderingFilter
 from tests.booksite import (  # noqa: F401 (fixtures)
     ALL,
     catalog_fixture,

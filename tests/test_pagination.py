@@ -22,9 +22,8 @@ from pydantic import BaseModel, ConfigDict
 
 from django_fastapi.application import get_application
 from django_fastapi.conf import api_settings
-from django_fastapi.keyset import Keyset, parse_ordering
-from django_fastapi.live_server import LiveServer
-from django_fastapi.pagination import (
+from django_fastapi.orm.keyset import Keyset, parse_ordering
+from django_fastapi.orm.pagination import (
     CursorPage,
     CursorPagination,
     LimitOffsetPagination,
@@ -32,7 +31,8 @@ from django_fastapi.pagination import (
     PageNumberPagination,
     Paging,
 )
-from django_fastapi.test import AsyncClient, Client
+from django_fastapi.testing.client import AsyncClient, Client
+from django_fastapi.testing.live_server import LiveServer
 
 
 class AuthorItem(BaseModel):

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from django_fastapi.pools import _check_for, _quiet
+from django_fastapi.core.pools import _check_for, _quiet
 
 pytestmark = pytest.mark.postgres
 

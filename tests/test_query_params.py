@@ -1,4 +1,4 @@
-from django_fastapi.test import Client
+from django_fastapi.testing.client import Client
 from tests.booksite import catalog_fixture, errors, get, routers  # noqa: F401 (fixtures)
 
 # Strict FilterSet: a query parameter no dependency of the route declares is a 422.

@@ -1,7 +1,7 @@
 from django.test import override_settings
 
 from django_fastapi.application import build_application, get_application
-from django_fastapi.routes import (
+from django_fastapi.routing.routes import (
     RouteInfo,
     filter_routes,
     format_table,

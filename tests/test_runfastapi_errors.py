@@ -14,7 +14,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from django_fastapi import servers
+from django_fastapi.server import servers
 from tests.projects import sample_site_database
 from tests.serverproc import SAMPLE_SITE, ServerProcess, free_port
 

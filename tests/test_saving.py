@@ -22,14 +22,14 @@ from django.test.utils import CaptureQueriesContext
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from django_fastapi.saving import (
+from django_fastapi.orm.saving import (
     Conflict,
     acreate_instance,
     aupdate_instance,
     create_instance,
     update_instance,
 )
-from django_fastapi.test import Client
+from django_fastapi.testing.client import Client
 from tests.serverproc import SAMPLE_SITE
 
 ISBN_TAKEN = "Book with this ISBN already exists."
@@ -393,7 +393,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models.signals import pre_save
 from catalog.models import Author, Book
-from django_fastapi.saving import Conflict, create_instance
+from django_fastapi.orm.saving import Conflict, create_instance
 
 call_command("migrate", verbosity=0)
 author = Author.objects.create(name="Ursula K. Le Guin")

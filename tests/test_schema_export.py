@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from django_fastapi.application import get_application
-from django_fastapi.schema import openapi_json, schema_is_current
+from django_fastapi.openapi.export import openapi_json, schema_is_current
 
 SAMPLE_SITE = Path(__file__).resolve().parent.parent / "sample_site"
 

@@ -2,7 +2,7 @@ import pytest
 from catalog.models import Book
 from django.core.exceptions import ImproperlyConfigured
 
-from django_fastapi.search import SearchFilter
+from django_fastapi.orm.search import SearchFilter
 from tests.booksite import (  # noqa: F401 (fixtures)
     ALL,
     DUNES,

@@ -1,8 +1,7 @@
-import pytest
 from django.db import connection
 from django.test import TestCase
 
-from django_fastapi.test import Client
+from django_fastapi.testing.client import Client
 from tests.apps.notes.models import Note
 
 

@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.core.checks import run_checks
 from django.test import override_settings
 
-from django_fastapi.test import Client
-from django_fastapi.throttling import Rate, parse_rate, throttle
+from django_fastapi.security.throttling import Rate, parse_rate, throttle
+from django_fastapi.testing.client import Client
 from django_fastapi.tokens.models import Token
 from tests.authsite import logged_in_client, secure_site  # noqa: F401 (fixture)
 from tests.projects import sample_site_database

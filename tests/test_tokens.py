@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
-from django_fastapi.test import Client
+from django_fastapi.testing.client import Client
 from django_fastapi.tokens import models as token_models
 from django_fastapi.tokens.models import InvalidToken, Token
 from tests.authsite import secure_site  # noqa: F401 (fixture)

@@ -18,13 +18,13 @@ from django.template.loader import render_to_string
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import HTMLResponse
 
-from django_fastapi.filtering import FilterSet
-from django_fastapi.model_router import ModelRouter
-from django_fastapi.ordering import OrderingFilter
-from django_fastapi.requests import DjangoRequest
-from django_fastapi.search import SearchFilter
+from django_fastapi.orm.filtering import FilterSet
+from django_fastapi.orm.ordering import OrderingFilter
+from django_fastapi.orm.router import ModelRouter
+from django_fastapi.orm.search import SearchFilter
+from django_fastapi.security.dependencies import DjangoRequest
+from django_fastapi.security.throttling import throttle
 from django_fastapi.shortcuts import get_object_or_404
-from django_fastapi.throttling import throttle
 
 from .models import Author, Book, Tag
 from .schemas import BOOKS, TAGS, AuthorIn, AuthorOut, AuthorPatch
