@@ -1,7 +1,7 @@
 """Django's ``HttpRequest`` for FastAPI endpoints, so code that takes ``request`` can be called.
 
     from django.template.loader import render_to_string
-    from django_fastapi.security.dependencies import DjangoRequest
+    from django_fastapi.security import DjangoRequest
 
     @router.get("/greeting")
     def greeting(request: DjangoRequest) -> dict:
@@ -57,7 +57,7 @@ class _Body:
         if self._file is None:
             raise RuntimeError(
                 "The request body was not read for Django. Take the HttpRequest from the "
-                "django_fastapi.security.dependencies.DjangoRequest dependency to use request.body or request.POST."
+                "django_fastapi.security.DjangoRequest dependency to use request.body or request.POST."
             )
         return self._file
 
@@ -97,7 +97,7 @@ def request_context(request: Request) -> RequestContext:
         raise RuntimeError(
             "Django authentication and the Django request adapter need DjangoRequestMiddleware, "
             "which get_application() installs. For an app you build yourself, add it: "
-            "app.add_middleware(django_fastapi.security.dependencies.DjangoRequestMiddleware)."
+            "app.add_middleware(django_fastapi.core.DjangoRequestMiddleware)."
         ) from None
 
 

@@ -1,6 +1,6 @@
 """Page-number, limit/offset and cursor pagination of querysets, as FastAPI dependencies.
 
-    from django_fastapi.orm.pagination import PageNumberPagination, Paging
+    from django_fastapi.orm import PageNumberPagination, Paging
 
     pagination = PageNumberPagination()
 

@@ -1,9 +1,6 @@
 """A router with list, retrieve, create, update, partial update and delete routes for one model.
 
-    from django_fastapi.orm.filtering import FilterSet
-    from django_fastapi.orm.ordering import OrderingFilter
-    from django_fastapi.orm.search import SearchFilter
-    from django_fastapi.orm.router import ModelRouter
+    from django_fastapi.orm import FilterSet, ModelRouter, OrderingFilter, SearchFilter
 
     router = ModelRouter(
         Book,

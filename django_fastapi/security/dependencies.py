@@ -1,6 +1,6 @@
 """Django's users and permissions as FastAPI dependencies, for sync and async endpoints alike.
 
-    from django_fastapi.security.dependencies import CurrentUser, check_object_perms, require_perms
+    from django_fastapi.security import CurrentUser, check_object_perms, require_perms
 
     @router.get("/me")
     async def me(user: CurrentUser) -> dict:                  # 401 when nobody is authenticated

@@ -1,6 +1,6 @@
 """Rate limits in Django's cache, so that with Redis or Memcached they hold across workers and hosts.
 
-    from django_fastapi.security.throttling import throttle
+    from django_fastapi.security import throttle
 
     @router.post("/books", dependencies=[Depends(throttle("100/min"))])         # per user, else IP
     @router.get("/search", dependencies=[Depends(throttle("30/min", key="ip"))])

@@ -4,7 +4,7 @@ A request's sync code runs on the test's thread, as with Django's test client, s
 ``TestCase`` (or pytest-django's ``db`` fixture) created are visible, writes roll back with the test,
 and ``close_old_connections`` is held off during the request so the test's connection survives.
 
-    from django_fastapi.testing.client import Client
+    from django_fastapi.testing import Client
 
     def test_lists_authors(db):
         Author.objects.create(name="Ursula")

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
-from django_fastapi.orm.pagination import Page
+from django_fastapi.orm import Page
 
 router = APIRouter()
 

@@ -18,12 +18,8 @@ from django.template.loader import render_to_string
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import HTMLResponse
 
-from django_fastapi.orm.filtering import FilterSet
-from django_fastapi.orm.ordering import OrderingFilter
-from django_fastapi.orm.router import ModelRouter
-from django_fastapi.orm.search import SearchFilter
-from django_fastapi.security.dependencies import DjangoRequest
-from django_fastapi.security.throttling import throttle
+from django_fastapi.orm import FilterSet, ModelRouter, OrderingFilter, SearchFilter
+from django_fastapi.security import DjangoRequest, throttle
 from django_fastapi.shortcuts import get_object_or_404
 
 from .models import Author, Book, Tag
