@@ -12,6 +12,11 @@ from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from django_fastapi import checks
+from django_fastapi.core import checks as core_checks
+from django_fastapi.openapi import checks as openapi_checks
+from django_fastapi.routing import checks as routing_checks
+from django_fastapi.security import checks as security_checks
+from django_fastapi.server import checks as server_checks
 from django_fastapi.routing.discovery import find_api_modules
 
 REPO = Path(__file__).resolve().parent.parent
@@ -300,9 +305,18 @@ def test_check_w003_absent_with_origin_regex():
         assert messages() == []
 
 
+CHECK_MODULES = [checks, core_checks, openapi_checks, routing_checks, security_checks, server_checks]
+
+
 def defined_check_ids() -> dict[str, str]:
-    """The ids checks.py defines, by constant name: {"E001": "django_fastapi.E001", ...}."""
-    return {name: value for name, value in vars(checks).items() if re.fullmatch(r"[EW]\d{3}", name)}
+    """The ids the checks modules define, by constant name: {"E001": "django_fastapi.E001", ...}."""
+    found: dict[str, str] = {}
+    for module in CHECK_MODULES:
+        for name, value in vars(module).items():
+            if re.fullmatch(r"[EW]\d{3}", name):
+                assert name not in found, f"{name} is defined twice"
+                found[name] = value
+    return found
 
 
 def test_check_ids_unique():
