@@ -24,7 +24,7 @@ from ..conf import api_settings
 
 IMPORT_STRING = "django_fastapi.asgi:application"
 # Hypercorn evaluates the part after ":" in the module, so each worker builds the wrapped app.
-HYPERCORN_PROXIED_IMPORT_STRING = "django_fastapi.server.servers:hypercorn_proxied_application()"
+HYPERCORN_PROXIED_IMPORT_STRING = "django_fastapi.asgi:hypercorn_proxied_application()"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
@@ -245,14 +245,6 @@ def run_hypercorn_workers(config: Any) -> int:
 
 async def _never() -> None:
     await asyncio.Event().wait()
-
-
-def hypercorn_proxied_application() -> Any:
-    """The ASGI application behind hypercorn's proxy-headers middleware, for each worker."""
-    # The worker process's entry point: importing it sets Django up (django.setup()) in that process.
-    from django_fastapi.asgi import application
-
-    return Hypercorn().wrap(application, ServeOptions(proxy_headers=True))
 
 
 SERVERS: dict[str, Server] = {"uvicorn": Uvicorn(), "hypercorn": Hypercorn()}
