@@ -15,9 +15,9 @@ from django_fastapi import checks
 from django_fastapi.core import checks as core_checks
 from django_fastapi.openapi import checks as openapi_checks
 from django_fastapi.routing import checks as routing_checks
+from django_fastapi.routing.discovery import find_api_modules
 from django_fastapi.security import checks as security_checks
 from django_fastapi.server import checks as server_checks
-from django_fastapi.routing.discovery import find_api_modules
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = [

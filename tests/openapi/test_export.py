@@ -12,7 +12,7 @@ from django.test import override_settings
 from django_fastapi.application import get_application
 from django_fastapi.openapi.export import openapi_json, schema_is_current
 
-SAMPLE_SITE = Path(__file__).resolve().parent.parent / "sample_site"
+SAMPLE_SITE = Path(__file__).resolve().parents[2] / "sample_site"
 
 
 def run(*args: str) -> tuple[str, str]:

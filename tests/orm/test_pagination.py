@@ -115,7 +115,7 @@ def list_books_oldest_first(paging: Annotated[Paging, Depends(oldest_first)]):
     return paging.paginate(books(), BookItem)
 
 
-ROUTER = {"router": "tests.test_pagination.router", "prefix": "/x"}
+ROUTER = {"router": "tests.orm.test_pagination.router", "prefix": "/x"}
 pytestmark = pytest.mark.usefixtures("mounted")
 
 

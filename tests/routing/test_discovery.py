@@ -14,7 +14,7 @@ from django_fastapi.routing.discovery import (
 )
 from tests.apps.hooks import routers as hook_routers
 
-APPS = Path(__file__).resolve().parent / "apps"
+APPS = Path(__file__).resolve().parents[1] / "apps"
 BASE = [
     "django.contrib.contenttypes",
     "django.contrib.auth",

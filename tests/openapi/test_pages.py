@@ -15,7 +15,7 @@ from django.test import override_settings
 
 from django_fastapi.testing.client import Client
 
-SAMPLE_SITE = Path(__file__).resolve().parent.parent / "sample_site"
+SAMPLE_SITE = Path(__file__).resolve().parents[2] / "sample_site"
 BASE = [
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -62,7 +62,7 @@ def read_book(pk: int):
 
 # Only this module's routes, so the document's components are the ones built here.
 ROUTED = override_settings(
-    FASTAPI_AUTODISCOVER=False, FASTAPI_ROUTERS=[{"router": "tests.test_model_schemas.router", "prefix": "/s"}]
+    FASTAPI_AUTODISCOVER=False, FASTAPI_ROUTERS=[{"router": "tests.orm.test_schemas.router", "prefix": "/s"}]
 )
 
 

@@ -482,7 +482,7 @@ async def apatch_book(pk: int, body: BookPatch) -> dict:
 
 
 endpoints = override_settings(
-    FASTAPI_ROUTERS=[{"router": "tests.test_saving.router", "prefix": "/saving"}]
+    FASTAPI_ROUTERS=[{"router": "tests.orm.test_saving.router", "prefix": "/saving"}]
 )
 
 

@@ -102,7 +102,7 @@ handmade = ModelRouter(
 cursor_tags = ModelRouter(Tag, prefix="/cursor-tags", pagination=CursorPagination(ordering="name"), permissions=None)
 
 DECLARED = [
-    {"router": f"tests.test_model_router.{name}", "prefix": "/m"}
+    {"router": f"tests.orm.test_router.{name}", "prefix": "/m"}
     for name in ("authors", "in_stock", "read_only", "overridden", "guarded", "sync_books", "owned", "handmade", "cursor_tags")
 ]
 
@@ -113,7 +113,7 @@ def declared(db):
         FASTAPI_ROUTERS=DECLARED,
         AUTHENTICATION_BACKENDS=[
             "django.contrib.auth.backends.ModelBackend",
-            "tests.test_model_router.OwnBooksBackend",
+            "tests.orm.test_router.OwnBooksBackend",
         ],
     ):
         yield
