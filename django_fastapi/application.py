@@ -49,7 +49,7 @@ class DjangoFastAPI(FastAPI):
         super().include_router(router, *args, **kwargs)
 
     def openapi(self) -> dict[str, Any]:
-        """The default document: unversioned routes without an audience (see ``openapi.py``)."""
+        """The default document: unversioned routes without an audience (see ``openapi/documents.py``)."""
         routes_version = getattr(self.router, "_get_routes_version", lambda: len(self.routes))()
         if not self.openapi_schema or getattr(self, "_django_fastapi_routes_version", None) != routes_version:
             self.openapi_schema = build_document(self, document_named(DEFAULT))
@@ -130,7 +130,7 @@ def build_application() -> FastAPI:
         version=api_settings.VERSION,
         description=api_settings.DESCRIPTION,
         root_path=api_settings.ROOT_PATH,
-        # Shown by runfastapi; docs.py serves every document's pages, guarded and offline.
+        # Shown by runfastapi; openapi/pages.py serves every document's pages, guarded and offline.
         docs_url=_under_prefix(api_settings.DOCS_URL) if api_settings.OPENAPI_URL else None,
         redoc_url=None,
         openapi_url=None,

@@ -1,5 +1,10 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.core.signals import setting_changed
+
+# Each subsystem's system checks, registered when its module is imported.
+CHECK_MODULES = ("checks", "core.checks", "routing.checks", "server.checks", "security.checks", "openapi.checks")
 
 
 class DjangoFastAPIConfig(AppConfig):
@@ -11,14 +16,10 @@ class DjangoFastAPIConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: this module is imported while the app registry is being
         # populated, before the models the API modules use can be imported.
-        from . import checks  # noqa: F401  (each checks module registers its system checks)
         from .application import clear_application_cache
-        from .core import checks as core_checks  # noqa: F401
-        from .openapi import checks as openapi_checks  # noqa: F401
-        from .routing import checks as routing_checks  # noqa: F401
-        from .security import checks as security_checks  # noqa: F401
         from .security.hosts import forget_accepted_hosts
-        from .server import checks as server_checks  # noqa: F401
 
+        for module in CHECK_MODULES:
+            import_module(f"{self.name}.{module}")
         setting_changed.connect(clear_application_cache, dispatch_uid="django_fastapi_settings")
         setting_changed.connect(forget_accepted_hosts, dispatch_uid="django_fastapi_hosts")

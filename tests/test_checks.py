@@ -12,6 +12,7 @@ from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from django_fastapi import checks
+from django_fastapi.apps import CHECK_MODULES as CHECK_MODULES_REGISTERED
 from django_fastapi.core import checks as core_checks
 from django_fastapi.openapi import checks as openapi_checks
 from django_fastapi.routing import checks as routing_checks
@@ -317,6 +318,15 @@ def defined_check_ids() -> dict[str, str]:
                 assert name not in found, f"{name} is defined twice"
                 found[name] = value
     return found
+
+
+def test_every_checks_module_is_registered_and_tested():
+    package = REPO / "django_fastapi"
+    found = {
+        ".".join(path.relative_to(package).with_suffix("").parts) for path in package.rglob("checks.py")
+    }
+    assert found == set(CHECK_MODULES_REGISTERED)
+    assert {module.__name__.removeprefix("django_fastapi.") for module in CHECK_MODULES} == found
 
 
 def test_check_ids_unique():

@@ -144,8 +144,10 @@ def test_no_import_cycle_between_parts():
 def test_upward_import_is_reported():
     imports = [("django_fastapi.core.lanes", 3, "django_fastapi.security.sources")]
     assert upward_imports(imports) == [
-        "django_fastapi.core.lanes (line 3) imports django_fastapi.security.sources: "
-        "layer 'core' may not import layer 'security', which is above it"
+        (
+            "django_fastapi.core.lanes (line 3) imports django_fastapi.security.sources: "
+            "layer 'core' may not import layer 'security', which is above it"
+        )
     ]
 
 

@@ -5,7 +5,7 @@
     python_type(Book._meta.get_field("format"))    # Literal["hardcover", "paperback", "ebook"]
     constraints(Book._meta.get_field("pages"))     # {"ge": 0, "le": 2147483647}
 
-Schemas (``model_schemas.py``) and filters (``filtering.py``) both start here, so a field means the
+Schemas (``schemas.py``) and filters (``filtering.py``) both start here, so a field means the
 same type in a body, a response and a query parameter. A project's own field classes are added with
 ``register_field_type(MoneyField, Decimal)``.
 """

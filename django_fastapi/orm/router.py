@@ -16,7 +16,7 @@ What DRF's ``ModelViewSet`` gives: ``GET /books`` (paginated, filtered), ``POST 
 ``GET|PUT|PATCH|DELETE /books/{pk}``. Django's model permissions are required by default
 (``view_book`` to read, ``add_book``, ``change_book``, ``delete_book``). A list costs a bounded
 number of queries: the read schema's relations are fetched with ``select_related`` and
-``prefetch_related`` (``model_schemas.query_plan``). ``actions=`` switches routes off; a route
+``prefetch_related`` (``schemas.query_plan``). ``actions=`` switches routes off; a route
 declared on the router for the same path and method replaces the generated one.
 """
 

@@ -1,4 +1,4 @@
-"""How one model field reads and writes in a schema that ``model_schemas.py`` generates.
+"""How one model field reads and writes in a schema that ``schemas.py`` generates.
 
 Each ``*_definition`` returns the ``(annotation, FieldInfo)`` pair ``pydantic.create_model`` takes.
 Reading is lenient (stored rows may predate a constraint) and cheap (a foreign key is its key

@@ -15,7 +15,7 @@
         check_object_perms(user, "catalog.change_book", book)  # 403 unless a backend grants it
         ...
 
-Who the user is comes from the ``FASTAPI_AUTHENTICATION`` sources (``authentication.py``), once
+Who the user is comes from the ``FASTAPI_AUTHENTICATION`` sources (``sources.py``), once
 per request. Permissions are ``user.has_perms()``, so every ``AUTHENTICATION_BACKENDS`` entry
 counts, object-level ones (django-guardian and the like) when an object is given. Django's sync
 code (permission backends, sessions) runs on the request's thread, via ``sync_to_async``.

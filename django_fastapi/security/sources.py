@@ -99,6 +99,7 @@ class BearerSource:
             raise ImproperlyConfigured(
                 'FASTAPI_AUTHENTICATION uses "bearer" but "django_fastapi.tokens" is not in INSTALLED_APPS.'
             )
+        # Models import only once the app registry is ready, and the tokens app may be absent.
         from ..tokens.models import InvalidToken, Token
 
         try:
@@ -208,7 +209,7 @@ async def resolve(request: Request) -> Authentication:
 
 
 class Authenticate:
-    """The dependency under every user dependency (``auth.current_user`` and the others)."""
+    """The dependency under every user dependency (``dependencies.current_user`` and the others)."""
 
     @property
     def __signature__(self) -> inspect.Signature:

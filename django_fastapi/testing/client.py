@@ -24,6 +24,7 @@ from django.core import signals
 from django.db import close_old_connections
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..application import get_application
 from ..core.lifecycle import calling_thread
 
 _signal_lock = threading.Lock()
@@ -66,8 +67,6 @@ class CallingThreadApp:
 
 
 def _default_app() -> ASGIApp:
-    from ..application import get_application
-
     return get_application()
 
 

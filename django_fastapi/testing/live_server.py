@@ -10,13 +10,12 @@ import threading
 import time
 from typing import Any
 
+from ..application import get_application
 from ..server.servers import SERVERS
 
 
 class LiveServer:
     def __init__(self, app: Any = None, host: str = "127.0.0.1", startup_timeout: float = 20.0) -> None:
-        from ..application import get_application
-
         uvicorn = SERVERS["uvicorn"].require()
         self.app = app or get_application()
         self.host = host
