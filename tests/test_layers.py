@@ -159,3 +159,20 @@ def test_cycle_between_parts_is_reported():
     assert part_cycles(imports) == [
         ["django_fastapi.security", "django_fastapi.tokens", "django_fastapi.security"]
     ]
+
+
+def test_no_surface_name_hides_a_submodule():
+    """``from .documents import documents`` in an ``__init__`` would make ``pkg.documents`` the function."""
+    hidden = []
+    for init in sorted(ROOT.glob("*/__init__.py")):
+        modules = {path.stem for path in init.parent.glob("*.py")} | {
+            path.parent.name for path in init.parent.glob("*/__init__.py")
+        }
+        for node in ast.parse(init.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+                hidden += [
+                    f"{module_name(init)}: {alias.asname or alias.name}"
+                    for alias in node.names
+                    if (alias.asname or alias.name) in modules
+                ]
+    assert hidden == []

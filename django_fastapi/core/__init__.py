@@ -1,15 +1,12 @@
 """The request cycle: lanes (threads), Django's request signals, transactions, pools, exceptions.
 
     from django_fastapi.core import DjangoRequestMiddleware, run_with_django_request
+
+``django_request()`` stays in ``core.django_request``: bound here, it would hide that module.
 """
 
 from .calls import on_lane
-from .django_request import (
-    DjangoRequestMiddleware,
-    django_request,
-    request_context,
-    run_with_django_request,
-)
+from .django_request import DjangoRequestMiddleware, request_context, run_with_django_request
 from .exceptions import validation_errors
 from .heap import freeze_startup_heap
 from .hooks import Lifespan, import_hooks
@@ -25,7 +22,6 @@ __all__ = [
     "OverridesProvider",
     "PinnedAPIRoute",
     "RequestLifecycleMiddleware",
-    "django_request",
     "freeze_startup_heap",
     "import_hooks",
     "lifespan_for",

@@ -1,9 +1,11 @@
 """OpenAPI documents per audience and version, their docs pages, and the schema export.
 
     from django_fastapi.openapi import audience
+
+``documents()`` stays in ``openapi.documents``: bound here, it would hide that module.
 """
 
-from .documents import DEFAULT, Document, audience, document_named, documents, openapi_document
+from .documents import DEFAULT, Document, audience, document_named, openapi_document
 from .export import document_names, openapi_json, schema_is_current, write_openapi
 from .pages import add_docs
 
@@ -14,7 +16,6 @@ __all__ = [
     "audience",
     "document_named",
     "document_names",
-    "documents",
     "openapi_document",
     "openapi_json",
     "schema_is_current",
