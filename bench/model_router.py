@@ -39,7 +39,7 @@ COUNT_QUERIES = """
 import json
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django_fastapi.test import Client
+from django_fastapi.testing import Client
 client = Client(base_url="http://127.0.0.1")
 counts = {}
 for name, path in %r.items():

@@ -15,6 +15,7 @@ __version__ = "0.3.0"
 
 def get_application() -> FastAPI:
     """The project's FastAPI application (see ``django_fastapi.application``)."""
+    # Not at the top: this module is imported during django.setup(), before any app can be built.
     from .application import get_application as get
 
     return get()

@@ -11,20 +11,29 @@ from django.utils.module_loading import import_string
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp
 
-from .body_limit import BodyLimitMiddleware
 from .conf import api_settings
-from .discovery import Mount, discover
-from .docs import DeprecationMiddleware, add_docs, deprecated_prefixes
-from .exceptions import DJANGO_EXCEPTION_HANDLERS, database_unavailable
-from .heap import freezing_after_startup
-from .hooks import import_hooks, with_hooks
-from .hosts import HostValidationMiddleware
-from .lanes import LanePool, LanesBusy
-from .lifecycle import RequestLifecycleMiddleware, lanes_busy, lifespan_for
-from .openapi import DEFAULT, build_document, document_named, operation_id_function, owner_of, record_placements
-from .overrides import OverridesProvider
-from .pinning import PinnedAPIRoute, pin_router
-from .requests import DjangoRequestMiddleware
+from .core.django_request import DjangoRequestMiddleware
+from .core.exceptions import DJANGO_EXCEPTION_HANDLERS, database_unavailable
+from .core.heap import freezing_after_startup
+from .core.hooks import import_hooks, with_hooks
+from .core.lanes import LanePool, LanesBusy
+from .core.lifecycle import RequestLifecycleMiddleware, lanes_busy, lifespan_for
+from .core.overrides import OverridesProvider
+from .core.pinning import PinnedAPIRoute, pin_router
+from .openapi.documents import (
+    DEFAULT,
+    build_document,
+    document_named,
+    operation_id_function,
+    owner_of,
+    record_placements,
+)
+from .openapi.pages import DeprecationMiddleware, add_docs, deprecated_prefixes
+from .routing.discovery import Mount, discover
+from .routing.dispatch import Dispatcher, django_application, static_serving
+from .security.hosts import HostValidationMiddleware
+from .server.access_log import AccessLogMiddleware, configure_default_logging
+from .server.body_limit import BodyLimitMiddleware
 
 
 class DjangoFastAPI(FastAPI):
@@ -40,7 +49,7 @@ class DjangoFastAPI(FastAPI):
         super().include_router(router, *args, **kwargs)
 
     def openapi(self) -> dict[str, Any]:
-        """The default document: unversioned routes without an audience (see ``openapi.py``)."""
+        """The default document: unversioned routes without an audience (see ``openapi/documents.py``)."""
         routes_version = getattr(self.router, "_get_routes_version", lambda: len(self.routes))()
         if not self.openapi_schema or getattr(self, "_django_fastapi_routes_version", None) != routes_version:
             self.openapi_schema = build_document(self, document_named(DEFAULT))
@@ -126,7 +135,7 @@ def build_application() -> FastAPI:
         version=api_settings.VERSION,
         description=api_settings.DESCRIPTION,
         root_path=api_settings.ROOT_PATH,
-        # Shown by runfastapi; docs.py serves every document's pages, guarded and offline.
+        # Shown by runfastapi; openapi/pages.py serves every document's pages, guarded and offline.
         docs_url=_under_prefix(api_settings.DOCS_URL) if api_settings.OPENAPI_URL else None,
         redoc_url=None,
         openapi_url=None,
@@ -162,9 +171,6 @@ def get_asgi_application(*, serve_static: bool | None = None) -> ASGIApp:
     ``serve_static``: serve ``STATIC_URL`` as runserver does; by default only under ``DEBUG``.
     With ``FASTAPI_SERVE_DJANGO = False``, only the API.
     """
-    from .access_log import AccessLogMiddleware, configure_default_logging
-    from .dispatch import Dispatcher, django_application, static_serving
-
     api = get_application()
     django_app = None
     if api_settings.SERVE_DJANGO:

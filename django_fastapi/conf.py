@@ -6,7 +6,9 @@ raises ``ImproperlyConfigured`` naming the setting when its value has the wrong 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -20,10 +22,43 @@ DOCS_ASSETS = ("local", "cdn")
 ACCESS_LEVELS = ("anonymous", "authenticated", "staff", "superuser")
 DOCUMENT_KEYS = {"title", "description", "openapi_url", "docs_url", "redoc_url", "access", "enabled"}
 AUTHENTICATION_SOURCES = {
-    "session": "django_fastapi.authentication.SessionSource",
-    "bearer": "django_fastapi.authentication.BearerSource",
-    "basic": "django_fastapi.authentication.BasicSource",
+    "session": "django_fastapi.security.sources.SessionSource",
+    "bearer": "django_fastapi.security.sources.BearerSource",
+    "basic": "django_fastapi.security.sources.BasicSource",
 }
+
+
+PERIODS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+?)s?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    period: int  # seconds
+
+
+def parse_rate(value: str) -> Rate:
+    """``"100/min"``, ``"1000/day"``, ``"10/15min"`` (units: s, sec, m, min, h, hour, d, day)."""
+    match = _RATE.match(value) if isinstance(value, str) else None
+    if not match or match.group(3).lower() not in PERIODS or int(match.group(1)) < 1:
+        raise ValueError(f"{value!r} is not a rate such as '100/min', '1000/day' or '10/15min'")
+    count, multiplier, unit = match.groups()
+    period = int(multiplier or 1) * PERIODS[unit.lower()]
+    if period < 1:
+        raise ValueError(f"{value!r} has an empty period")
+    return Rate(int(count), period)
 
 
 def _fail(name: str, value: Any, expected: str) -> ImproperlyConfigured:
@@ -279,8 +314,6 @@ def _default_authentication() -> list[str]:
 
 
 def _throttle_rates(name: str, value: Any) -> dict[str, str | None]:
-    from .throttling import parse_rate
-
     if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
         raise _fail(name, value, 'a dict of scope names to rates, e.g. {"login": "10/min"}')
     for rate in value.values():

@@ -24,7 +24,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from fastapi import HTTPException, Request
 from starlette.responses import HTMLResponse
 
-from .http import django_request
+from .core.django_request import django_request
 
 
 def get_object_or_404(klass: Any, *args: Any, **kwargs: Any) -> Any:

@@ -12,10 +12,10 @@ from django.core.cache import cache
 from django.test import Client as DjangoClient
 from django.test import override_settings
 
-from django_fastapi.test import Client
+from django_fastapi.testing.client import Client
 
 AUTH_ROUTER = {
-    "router": "django_fastapi.auth_endpoints.router",
+    "router": "django_fastapi.security.endpoints.router",
     "prefix": "/auth",
     "tags": ["auth"],
 }

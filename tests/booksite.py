@@ -16,10 +16,10 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from django_fastapi.application import get_application
-from django_fastapi.filtering import Filters, FilterSet
-from django_fastapi.ordering import Ordering, OrderingFilter
-from django_fastapi.search import Search, SearchFilter
-from django_fastapi.test import Client
+from django_fastapi.orm.filtering import Filters, FilterSet
+from django_fastapi.orm.ordering import Ordering, OrderingFilter
+from django_fastapi.orm.search import Search, SearchFilter
+from django_fastapi.testing.client import Client
 
 BOOK_FILTERS = FilterSet(
     Book,

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 import django_fastapi
 from django_fastapi.application import build_application, get_application
-from django_fastapi.test import Client
+from django_fastapi.testing.client import Client
 
 BASE = ["django.contrib.contenttypes", "django.contrib.auth", "django_fastapi"]
 HOOKS = {"router": "tests.apps.hooks.routers.router", "prefix": "/hooks"}

@@ -12,7 +12,13 @@ from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from django_fastapi import checks
-from django_fastapi.discovery import find_api_modules
+from django_fastapi.apps import CHECK_MODULES as CHECK_MODULES_REGISTERED
+from django_fastapi.core import checks as core_checks
+from django_fastapi.openapi import checks as openapi_checks
+from django_fastapi.routing import checks as routing_checks
+from django_fastapi.routing.discovery import find_api_modules
+from django_fastapi.security import checks as security_checks
+from django_fastapi.server import checks as server_checks
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = [
@@ -300,9 +306,27 @@ def test_check_w003_absent_with_origin_regex():
         assert messages() == []
 
 
+CHECK_MODULES = [checks, core_checks, openapi_checks, routing_checks, security_checks, server_checks]
+
+
 def defined_check_ids() -> dict[str, str]:
-    """The ids checks.py defines, by constant name: {"E001": "django_fastapi.E001", ...}."""
-    return {name: value for name, value in vars(checks).items() if re.fullmatch(r"[EW]\d{3}", name)}
+    """The ids the checks modules define, by constant name: {"E001": "django_fastapi.E001", ...}."""
+    found: dict[str, str] = {}
+    for module in CHECK_MODULES:
+        for name, value in vars(module).items():
+            if re.fullmatch(r"[EW]\d{3}", name):
+                assert name not in found, f"{name} is defined twice"
+                found[name] = value
+    return found
+
+
+def test_every_checks_module_is_registered_and_tested():
+    package = REPO / "django_fastapi"
+    found = {
+        ".".join(path.relative_to(package).with_suffix("").parts) for path in package.rglob("checks.py")
+    }
+    assert found == set(CHECK_MODULES_REGISTERED)
+    assert {module.__name__.removeprefix("django_fastapi.") for module in CHECK_MODULES} == found
 
 
 def test_check_ids_unique():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from django_fastapi.test import Client
+from django_fastapi.testing.client import Client
 from tests.apps.notes.models import Note
 
 

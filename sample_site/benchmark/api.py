@@ -25,7 +25,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from django_fastapi.pagination import Page
+from django_fastapi.orm import Page
 
 router = APIRouter()
 

@@ -18,13 +18,9 @@ from django.template.loader import render_to_string
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import HTMLResponse
 
-from django_fastapi.filtering import FilterSet
-from django_fastapi.model_router import ModelRouter
-from django_fastapi.ordering import OrderingFilter
-from django_fastapi.requests import DjangoRequest
-from django_fastapi.search import SearchFilter
+from django_fastapi.orm import FilterSet, ModelRouter, OrderingFilter, SearchFilter
+from django_fastapi.security import DjangoRequest, throttle
 from django_fastapi.shortcuts import get_object_or_404
-from django_fastapi.throttling import throttle
 
 from .models import Author, Book, Tag
 from .schemas import BOOKS, TAGS, AuthorIn, AuthorOut, AuthorPatch

@@ -9,7 +9,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from django_fastapi.model_schemas import model_schema, model_schemas
+from django_fastapi.orm import model_schema, model_schemas
 
 from .models import Author, Book, Tag
 

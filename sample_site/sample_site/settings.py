@@ -161,7 +161,7 @@ FASTAPI_DESCRIPTION = (
 # user's), else the session of whoever logged in at /admin/ or POST /api/auth/login.
 FASTAPI_AUTHENTICATION = ["bearer", "session"]
 FASTAPI_ROUTERS = [
-    {"router": "django_fastapi.auth_endpoints.router", "prefix": "/auth", "tags": ["auth"], "audience": "internal"},
+    {"router": "django_fastapi.security.endpoints.router", "prefix": "/auth", "tags": ["auth"], "audience": "internal"},
     # The catalog again as a versioned API: /api/v1/catalog/... (deprecated) and /api/v2/catalog/...
     {"router": "catalog.api.router", "prefix": "/catalog", "tags": ["catalog"], "versions": ["v1", "v2"]},
 ]

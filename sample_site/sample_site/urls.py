@@ -1,7 +1,6 @@
+from catalog.views import home
 from django.contrib import admin
 from django.urls import path
-
-from catalog.views import home
 
 # The API (/api/...) is served beside these by runfastapi and django_fastapi.asgi.
 urlpatterns = [

@@ -1,4 +1,4 @@
-"""The sample site with a second PostgreSQL database, for tests/test_postgres_lifecycle.py.
+"""The sample site with a second PostgreSQL database, for tests/core/test_postgres_lifecycle.py.
 
 Environment variables, besides the sample site's:
     OTHER_DATABASE_URL  the "other" database (configured like DATABASE_URL: pool or CONN_MAX_AGE).

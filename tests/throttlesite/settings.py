@@ -1,4 +1,4 @@
-"""The sample site with throttling in Redis, for the multi-worker test in tests/test_throttling.py.
+"""The sample site with throttling in Redis, for the multi-worker test in tests/security/test_throttling.py.
 
 Environment variables, besides the sample site's:
     THROTTLE_REDIS_URL   the Redis server of the cache

@@ -3,8 +3,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from django_fastapi.application import get_application
-from django_fastapi.routes import filter_routes, format_table, route_table
-from django_fastapi.schema import document_names, schema_is_current, write_openapi
+from django_fastapi.openapi.export import document_names, schema_is_current, write_openapi
+from django_fastapi.routing.routes import filter_routes, format_table, route_table
 
 
 class Command(BaseCommand):

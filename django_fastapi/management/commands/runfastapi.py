@@ -8,9 +8,9 @@ from django.db import connections
 from django.utils import autoreload
 
 from django_fastapi.conf import SERVERS, api_settings
-from django_fastapi.dispatch import pass_static_to_workers, runserver_static
-from django_fastapi.preflight import banner, validate
-from django_fastapi.servers import LOG_LEVELS, ServeOptions, resolve_server
+from django_fastapi.routing.dispatch import pass_static_to_workers, runserver_static
+from django_fastapi.server.preflight import banner, validate
+from django_fastapi.server.servers import LOG_LEVELS, ServeOptions, resolve_server
 
 
 class Command(RunserverCommand):

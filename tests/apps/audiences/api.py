@@ -1,7 +1,7 @@
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from django_fastapi.openapi import audience
+from django_fastapi.openapi.documents import audience
 
 router = APIRouter()
 

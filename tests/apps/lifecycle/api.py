@@ -1,4 +1,4 @@
-"""Endpoints that record which thread ran each part of a request, for tests/test_lifecycle.py."""
+"""Endpoints that record which thread ran each part of a request, for tests/core/test_lifecycle.py."""
 
 import asyncio
 import threading

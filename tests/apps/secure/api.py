@@ -6,9 +6,11 @@ from django.template.loader import render_to_string
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
 
-from django_fastapi.auth import (
+from django_fastapi.security.csrf import csrf_exempt
+from django_fastapi.security.dependencies import (
     ActiveUser,
     CurrentUser,
+    DjangoRequest,
     OptionalUser,
     StaffUser,
     Superuser,
@@ -16,9 +18,7 @@ from django_fastapi.auth import (
     check_object_perms,
     require_perms,
 )
-from django_fastapi.csrf import csrf_exempt
-from django_fastapi.requests import DjangoRequest
-from django_fastapi.throttling import client_ip, throttle
+from django_fastapi.security.throttling import client_ip, throttle
 from tests.apps.notes.models import Note
 
 from .views import count_visit, leave_message, read_messages

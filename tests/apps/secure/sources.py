@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from fastapi.security import APIKeyHeader
 
-from django_fastapi.authentication import Authentication
+from django_fastapi.security.sources import Authentication
 
 
 class HeaderSource:

@@ -3,7 +3,7 @@ import time
 
 from fastapi import APIRouter, Depends
 
-from django_fastapi.throttling import throttle
+from django_fastapi.security.throttling import throttle
 
 router = APIRouter()
 LIMIT = 6

@@ -1,0 +1,77 @@
+"""System checks of the request cycle: database connections against the threads, lifespan hooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from ..conf import api_settings
+from .hooks import import_hooks
+
+# The test suite asserts each id is unique and documented.
+E006 = "django_fastapi.E006"  # a lifespan hook cannot be imported or is not callable
+W002 = "django_fastapi.W002"  # PostgreSQL with CONN_MAX_AGE = 0 and no pool
+W005 = "django_fastapi.W005"  # FASTAPI_THREADS is above a database pool's max_size
+
+
+@checks.register("django_fastapi")
+def check_database_connections(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    messages = []
+    for alias, config in settings.DATABASES.items():
+        if not any(name in config.get("ENGINE", "") for name in ("postgresql", "postgis")):
+            continue
+        if config.get("CONN_MAX_AGE", 0) == 0 and not config.get("OPTIONS", {}).get("pool"):
+            messages.append(
+                checks.Warning(
+                    f"DATABASES[{alias!r}] opens a new PostgreSQL connection for every request "
+                    "(CONN_MAX_AGE = 0 and no pool), which costs most of the API's throughput.",
+                    hint='Set "CONN_MAX_AGE": 60 with "CONN_HEALTH_CHECKS": True, or '
+                    '"OPTIONS": {"pool": True} (Django 5.1+, psycopg 3).',
+                    obj=alias,
+                    id=W002,
+                )
+            )
+        pool_size = _pool_max_size(config.get("OPTIONS", {}).get("pool"))
+        threads = _threads()
+        if pool_size is not None and threads is not None and threads > pool_size:
+            messages.append(
+                checks.Warning(
+                    f"FASTAPI_THREADS is {threads} but the pool of DATABASES[{alias!r}] holds at "
+                    f"most {pool_size} connections: under load, requests wait for a connection "
+                    "and fail once the pool's timeout passes.",
+                    hint=f"Set FASTAPI_THREADS = {pool_size}, or raise the pool's max_size.",
+                    obj=alias,
+                    id=W005,
+                )
+            )
+    return messages
+
+
+def _pool_max_size(pool: Any) -> int | None:
+    """The most connections Django's psycopg pool opens (psycopg_pool's min_size default is 4)."""
+    if not pool:
+        return None
+    options = pool if isinstance(pool, dict) else {}
+    return options.get("max_size") or options.get("min_size", 4)
+
+
+def _threads() -> int | None:
+    try:
+        return api_settings.THREADS
+    except ImproperlyConfigured:
+        return None  # reported by check_settings
+
+
+@checks.register("django_fastapi")
+def check_lifespan_hooks(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    messages: list[checks.CheckMessage] = []
+    for setting in ("ON_STARTUP", "ON_SHUTDOWN"):
+        try:
+            import_hooks(f"FASTAPI_{setting}", getattr(api_settings, setting))
+        except ImproperlyConfigured as exc:
+            hint = "Give the dotted path of a function, e.g. 'myproject.lifespan.warm_cache'."
+            messages.append(checks.Error(str(exc), hint=hint, id=E006))
+    return messages

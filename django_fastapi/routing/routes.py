@@ -1,0 +1,126 @@
+"""The route table of the application: what ``fastapi_routes`` prints and checks inspect."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.routing import BaseRoute
+
+from ..conf import api_settings
+from ..core.pinning import original
+from .discovery import Mount, discover
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    methods: list[str]
+    path: str
+    name: str
+    endpoint: str
+    app: str | None
+    is_async: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _route_contexts(routes: list[BaseRoute]) -> list[Any]:
+    """(original route, effective route) pairs, looking inside included routers."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # FastAPI < 0.137 copies included routes into ``routes``.
+        return [(route, route) for route in routes]
+    return [(context.original_route, context) for context in iter_route_contexts(routes)]
+
+
+def _dotted(call: Any) -> str:
+    if call is None:
+        return ""
+    target = original(call)
+    module = getattr(target, "__module__", None) or type(target).__module__
+    qualname = getattr(target, "__qualname__", None) or type(target).__qualname__
+    return f"{module}.{qualname}"
+
+
+def _is_async(call: Any) -> bool:
+    target = original(call)
+    if not inspect.isroutine(target) and not inspect.isclass(target) and callable(target):
+        target = target.__call__
+    return inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target)
+
+
+def _methods(route: Any) -> list[str]:
+    methods = getattr(route, "methods", None)
+    if methods:
+        return sorted(methods)
+    if type(getattr(route, "original_route", route)).__name__.endswith("WebSocketRoute"):
+        return ["WEBSOCKET"]
+    return []
+
+
+def _labels_by_route(mounts: list[Mount]) -> dict[int, str | None]:
+    labels = {}
+    for item in mounts:
+        for original_route, _ in _route_contexts(item.router.routes):
+            labels[id(original_route)] = item.app_label
+    return labels
+
+
+def route_table(app: FastAPI) -> list[RouteInfo]:
+    """Every route of ``app`` in matching order, with the app that contributed it."""
+    labels = _labels_by_route(getattr(app.state, "django_fastapi_mounts", []))
+    table = []
+    for original_route, route in _route_contexts(app.routes):
+        endpoint = getattr(route, "endpoint", None)
+        table.append(
+            RouteInfo(
+                methods=_methods(route),
+                path=getattr(route, "path", "") or "",
+                name=getattr(route, "name", "") or "",
+                endpoint=_dotted(endpoint),
+                app=labels.get(id(original_route)),
+                is_async=_is_async(endpoint) if endpoint is not None else False,
+            )
+        )
+    return table
+
+
+def filter_routes(table: list[RouteInfo], app: str | None = None, method: str | None = None) -> list[RouteInfo]:
+    if app is not None:
+        table = [route for route in table if route.app == app]
+    if method is not None:
+        table = [route for route in table if method.upper() in route.methods]
+    return table
+
+
+def route_conflicts(mounts: list[Mount] | None = None) -> list[tuple[str, str, str, str]]:
+    """(method, path, first endpoint, shadowed endpoint) for each method and path declared twice."""
+    seen: dict[tuple[str, str], str] = {}
+    conflicts = []
+    for item in discover() if mounts is None else mounts:
+        bases = [api_settings.API_PREFIX + (f"/{v}" if v else "") + item.prefix for v in item.versions or [None]]
+        for base, (_, route) in ((base, pair) for base in bases for pair in _route_contexts(item.router.routes)):
+            path = base + (getattr(route, "path", "") or "")
+            pattern = re.sub(r"\{[^}:]+", "{", path)
+            endpoint = _dotted(getattr(route, "endpoint", None))
+            for method in _methods(route):
+                key = (method, pattern)
+                if key in seen and seen[key] != endpoint:
+                    conflicts.append((method, path, seen[key], endpoint))
+                seen.setdefault(key, endpoint)
+    return conflicts
+
+
+def format_table(table: list[RouteInfo]) -> str:
+    headers = ("METHODS", "PATH", "NAME", "ENDPOINT", "APP", "SYNC/ASYNC")
+    rows = [
+        (",".join(r.methods), r.path, r.name, r.endpoint, r.app or "-", "async" if r.is_async else "sync")
+        for r in table
+    ]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in (headers, *rows)]
+    return "\n".join(lines)

@@ -1,0 +1,90 @@
+"""Checks before a server binds, so that bad options end in one clear line, not a traceback."""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import ssl
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .servers import ServeOptions, Server, unknown_options
+
+
+class ServeError(ImproperlyConfigured):
+    """Options that cannot start a server; the message says what to change."""
+
+
+def validate(server: Server, options: ServeOptions) -> None:
+    """Fail before binding on what would otherwise be a server's traceback."""
+    if options.workers < 1:
+        raise ServeError(f"--workers must be 1 or more; got {options.workers!r}.")
+    if not 0 <= options.port <= 65535:
+        raise ServeError(f"{options.port!r} is not a valid port number: use 1-65535 (0 picks a free port).")
+    if options.http2 and not server.supports_http2:
+        raise ServeError(f"{server.name} does not serve HTTP/2; use --server hypercorn for --http2.")
+    if bool(options.ssl_certfile) != bool(options.ssl_keyfile):
+        raise ServeError("TLS needs both --ssl-certfile and --ssl-keyfile.")
+    for flag, path in (("--ssl-certfile", options.ssl_certfile), ("--ssl-keyfile", options.ssl_keyfile)):
+        if path and not os.path.isfile(path):
+            raise ServeError(f"{flag} {path!r} does not exist or is not a file.")
+    if options.ssl_certfile:
+        ensure_tls_loads(options)
+    if options.uds and not os.path.isdir(os.path.dirname(os.path.abspath(options.uds))):
+        raise ServeError(f"--uds {options.uds!r} is in a directory that does not exist.")
+    unknown = unknown_options(server.name, options.extra)
+    if unknown:
+        raise ServeError(
+            f"FASTAPI_SERVER_OPTIONS[{server.name!r}] has unknown {server.name} options: "
+            f"{', '.join(unknown)}. Check the names against {server.name}'s documentation."
+        )
+    if not options.uds:
+        ensure_port_free(options.host, options.port)
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reasons = {
+                errno.EADDRINUSE: f"is already in use. Stop the other server or choose another port, e.g. runfastapi {port + 1}",
+                errno.EACCES: "needs permissions you don't have. Choose a port above 1023",
+                errno.EADDRNOTAVAIL: "is on an address this machine does not have",
+            }
+            reason = reasons.get(exc.errno, f"cannot be bound: {exc.strerror}")
+            raise ServeError(f"Port {port} on {host} {reason}.") from exc
+
+
+def ensure_tls_loads(options: ServeOptions) -> None:
+    # Either server would otherwise fail with ssl.SSLError's bare "PEM lib" traceback.
+    password = options.extra.get("ssl_keyfile_password", options.extra.get("keyfile_password"))
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+            options.ssl_certfile, options.ssl_keyfile, password=password or (lambda: "")
+        )
+    except ssl.SSLError as exc:
+        raise ServeError(
+            f"--ssl-certfile {options.ssl_certfile!r} and --ssl-keyfile {options.ssl_keyfile!r} are not "
+            f"a PEM certificate and its unencrypted private key ({exc.reason or exc}). For an encrypted "
+            "key, set its password in FASTAPI_SERVER_OPTIONS (uvicorn: ssl_keyfile_password, hypercorn: "
+            "keyfile_password)."
+        ) from exc
+
+
+def banner(server: Server, options: ServeOptions, docs_url: str | None, settings_module: str) -> str:
+    import django
+
+    workers = f"{options.workers} worker{'s' if options.workers != 1 else ''}"
+    where = options.url if options.uds else f"{options.url}/"
+    lines = [
+        f"Django version {django.get_version()}, using settings {settings_module!r}",
+        f"Starting {server.name} {server.version()} (ASGI) at {where} with {workers}",
+    ]
+    if docs_url and not options.uds:
+        lines.append(f"API docs at {options.url}{options.root_path}{docs_url}")
+    lines.append("Quit the server with CONTROL-C.")
+    return "\n".join(lines)

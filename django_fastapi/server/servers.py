@@ -1,0 +1,280 @@
+"""Run the application under uvicorn or hypercorn: the only module that imports either.
+
+Both are optional extras, imported when used. One process serves the app object; several workers
+need the import string ``django_fastapi.asgi:application``, which each worker imports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import multiprocessing
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from multiprocessing.connection import wait
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from ..conf import api_settings
+
+IMPORT_STRING = "django_fastapi.asgi:application"
+# Hypercorn evaluates the part after ":" in the module, so each worker builds the wrapped app.
+HYPERCORN_PROXIED_IMPORT_STRING = "django_fastapi.asgi:hypercorn_proxied_application()"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+class ServerNotInstalled(ImproperlyConfigured):
+    def __init__(self, name: str) -> None:
+        self.hint = f'pip install "django-fastapi-bridge[{name}]"'
+        super().__init__(f"The {name} server is not installed. Install it with: {self.hint}")
+
+
+@dataclass
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    uds: str | None = None
+    workers: int = 1
+    root_path: str = ""
+    log_level: str = "info"
+    proxy_headers: bool = False
+    forwarded_allow_ips: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    http2: bool = False
+    # None: off, unless FASTAPI_SERVER_OPTIONS turns it on (the bridge logs each request itself).
+    access_log: bool | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.ssl_certfile else "http"
+
+    @property
+    def url(self) -> str:
+        if self.uds:
+            return f"unix:{self.uds}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+
+class Server:
+    name = ""
+    module = ""
+    supports_http2 = False
+
+    def require(self) -> Any:
+        try:
+            return import_module(self.module)
+        except ImportError as exc:
+            raise ServerNotInstalled(self.name) from exc
+
+    def is_installed(self) -> bool:
+        try:
+            self.require()
+        except ServerNotInstalled:
+            return False
+        return True
+
+    def version(self) -> str:
+        try:
+            return version(self.name)
+        except PackageNotFoundError:  # pragma: no cover
+            return "unknown"
+
+    def option_names(self) -> set[str]:
+        raise NotImplementedError
+
+    def serve(self, app: Any, options: ServeOptions) -> None:
+        raise NotImplementedError
+
+
+class Uvicorn(Server):
+    name = module = "uvicorn"
+
+    def option_names(self) -> set[str]:
+        config = self.require().Config
+        return set(inspect.signature(config.__init__).parameters) - {"self", "app"}
+
+    def kwargs(self, options: ServeOptions) -> dict[str, Any]:
+        return {
+            **options.extra,
+            "host": options.host,
+            "port": options.port,
+            "uds": options.uds,
+            "workers": options.workers,
+            "root_path": options.root_path,
+            "log_level": options.log_level,
+            "proxy_headers": options.proxy_headers,
+            "forwarded_allow_ips": options.forwarded_allow_ips,
+            "ssl_certfile": options.ssl_certfile,
+            "ssl_keyfile": options.ssl_keyfile,
+            "access_log": (
+                options.extra.get("access_log", False) if options.access_log is None else options.access_log
+            ),
+            "lifespan": "on",
+        }
+
+    def serve(self, app: Any, options: ServeOptions) -> None:
+        uvicorn = self.require()
+        if options.workers > 1:
+            uvicorn.run(IMPORT_STRING, **self.kwargs(options))
+        else:
+            uvicorn.Server(uvicorn.Config(app, **self.kwargs(options))).run()
+
+
+class Hypercorn(Server):
+    name = module = "hypercorn"
+    supports_http2 = True
+
+    def option_names(self) -> set[str]:
+        config_class = import_module("hypercorn.config").Config
+        names = set()
+        for name in dir(config_class):
+            attribute = inspect.getattr_static(config_class, name)
+            if name.startswith("_") or isinstance(attribute, (classmethod, staticmethod)):
+                continue
+            if isinstance(attribute, property):
+                if attribute.fset is not None:
+                    names.add(name)
+            elif not inspect.isfunction(attribute):
+                names.add(name)
+        return names
+
+    def config(self, options: ServeOptions) -> Any:
+        config = import_module("hypercorn.config").Config()
+        for name, value in options.extra.items():
+            setattr(config, name, value)
+        if options.uds:
+            config.bind = [f"unix:{options.uds}"]
+        else:
+            host = f"[{options.host}]" if ":" in options.host else options.host
+            config.bind = [f"{host}:{options.port}"]
+        config.workers = options.workers
+        config.root_path = options.root_path
+        config.loglevel = options.log_level.upper() if options.log_level != "trace" else "DEBUG"
+        if options.access_log is not None:
+            config.accesslog = "-" if options.access_log else None
+        config.errorlog = "-"
+        config.certfile = options.ssl_certfile
+        config.keyfile = options.ssl_keyfile
+        if not options.http2:
+            config.alpn_protocols = ["http/1.1"]
+        return config
+
+    def wrap(self, app: Any, options: ServeOptions) -> Any:
+        if not options.proxy_headers:
+            return app
+        from hypercorn.middleware import ProxyFixMiddleware
+
+        return ProxyFixMiddleware(app, mode="legacy", trusted_hops=1)
+
+    def serve(self, app: Any, options: ServeOptions) -> None:
+        config = self.config(options)
+        if options.workers > 1:
+            config.application_path = (
+                HYPERCORN_PROXIED_IMPORT_STRING if options.proxy_headers else IMPORT_STRING
+            )
+            run_hypercorn_workers(config)
+            return
+        from hypercorn.asyncio import serve
+
+        # Off the main thread (Django's autoreloader) hypercorn cannot install signal handlers;
+        # the reloader's main thread ends the process instead.
+        trigger = None if threading.current_thread() is threading.main_thread() else _never
+        asyncio.run(serve(self.wrap(app, options), config, shutdown_trigger=trigger))
+
+
+HYPERCORN_WORKERS = {
+    "asyncio": "hypercorn.asyncio.run.asyncio_worker",
+    "uvloop": "hypercorn.asyncio.run.uvloop_worker",
+    "trio": "hypercorn.trio.run.trio_worker",
+}
+
+
+def run_hypercorn_workers(config: Any) -> int:
+    """``hypercorn.run.run`` for several workers, except that stopping waits for all of them.
+
+    hypercorn's own supervisor terminates the other workers as soon as the first has exited, so
+    their lifespan shutdown (closing database connections, FASTAPI_ON_SHUTDOWN hooks) was cut short
+    whenever one worker finished before the others. Here each worker gets the graceful and
+    lifespan shutdown timeouts before it is terminated.
+    """
+    module, _, name = HYPERCORN_WORKERS[config.worker_class].rpartition(".")
+    worker = getattr(import_module(module), name)
+    sockets = config.create_sockets()
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # Workers inherit SIGINT ignored, as with hypercorn, so Ctrl-C on the terminal's process group
+    # stops them through the event, gracefully.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    workers = [
+        context.Process(target=worker, kwargs={"config": config, "shutdown_event": stop, "sockets": sockets})
+        for _ in range(config.workers)
+    ]
+    try:
+        for process in workers:
+            process.start()
+        for sig in previous:
+            signal.signal(sig, lambda *args: stop.set())
+        # Until a stop signal, or a worker ending on its own (then the others are stopped too).
+        wait([process.sentinel for process in workers])
+        stop.set()
+        deadline = time.monotonic() + config.graceful_timeout + config.shutdown_timeout
+        for process in workers:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.terminate()
+                process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sock in [*sockets.secure_sockets, *sockets.insecure_sockets]:
+            sock.close()
+    return next((process.exitcode for process in workers if process.exitcode), 0)
+
+
+async def _never() -> None:
+    await asyncio.Event().wait()
+
+
+SERVERS: dict[str, Server] = {"uvicorn": Uvicorn(), "hypercorn": Hypercorn()}
+
+
+def default_server() -> str:
+    """FASTAPI_SERVER, else uvicorn when installed, else hypercorn."""
+    configured = api_settings.SERVER
+    if configured:
+        return configured
+    for name in ("uvicorn", "hypercorn"):
+        if SERVERS[name].is_installed():
+            return name
+    raise ImproperlyConfigured(
+        'Neither uvicorn nor hypercorn is installed. Install one: pip install "django-fastapi-bridge[uvicorn]"'
+    )
+
+
+def unknown_options(server: str, options: dict[str, Any]) -> list[str]:
+    """Option names the server does not have (hypercorn would silently accept them)."""
+    known = SERVERS[server].option_names()
+    return sorted(name for name in options if name not in known)
+
+
+def serve(server: str, app: Any, options: ServeOptions) -> None:
+    SERVERS[server].serve(app, options)
+
+
+def resolve_server(requested: str | None) -> Server:
+    name = requested or default_server()
+    server = SERVERS[name]
+    server.require()
+    return server

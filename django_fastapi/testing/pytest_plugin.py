@@ -1,0 +1,28 @@
+"""pytest fixtures (registered automatically when pytest-django is installed).
+
+``api_client``: a ``django_fastapi.testing.Client`` that sees the test's transaction (ask for ``db``).
+``live_api_server``: a real uvicorn server with ``transactional_db``; ``live_api_server.url``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture
+def api_client():
+    # pytest loads this plugin in every run, before Django is configured: the clients load on use.
+    from .client import Client
+
+    return Client()
+
+
+@pytest.fixture
+def live_api_server(transactional_db) -> Iterator:
+    # Loaded on use, as in api_client.
+    from .live_server import LiveServer
+
+    with LiveServer() as server:
+        yield server
