@@ -255,7 +255,9 @@ def test_awaiting_async_requests_are_all_in_flight_with_connections_bounded(data
     assert [response.status_code for response in responses] == [200] * 300
     # A lane held across the wait would cap this at LANES.
     assert max(response.json()["peak_in_flight"] for response in responses) >= 10 * LANES
-    assert 0 < peak <= bound
+    # With CONN_MAX_AGE = 0 each request closes a connection, and pg_stat_activity lists a backend
+    # until its process has exited, a moment after the close: a few of those may be counted too.
+    assert 0 < peak <= bound + (4 if mode == "conn_max_age_0" else 0)
     assert idle(after), after
 
 
