@@ -331,3 +331,29 @@ def test_peak_lanes_and_threads_are_counted_per_pool(lanes_app):
         f"{LANE}0", f"{LANE}1"
     }
     assert lane_pool(lanes_app).peak_in_use == 2
+
+
+def test_request_cancelled_inside_a_transaction_it_left_open_has_it_rolled_back(lanes_app, settings, caplog):
+    import anyio
+
+    settings.FASTAPI_THREADS = 1
+    app = get_application()
+
+    async def scenario() -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            with anyio.fail_after(5):
+                async with anyio.create_task_group() as group:
+                    group.start_soon(
+                        lambda: client.post("/api/lifecycle/async/autocommit-off/then-wait", json={"title": "open"})
+                    )
+                    while not threads_of("written"):
+                        await anyio.sleep(0.005)
+                    group.cancel_scope.cancel()
+                response = await client.post("/api/notes/async/notes", json={"title": "next"})
+        return response.status_code
+
+    assert anyio.run(scenario) == 201
+    assert Note.objects.filter(title="next").exists()
+    assert not Note.objects.filter(title="open").exists()
+    assert "ended with autocommit off" in caplog.text

@@ -278,3 +278,16 @@ async def count_socket(websocket: WebSocket) -> None:
             await websocket.send_text(f"{count} {await sync_to_async(record)('ws message')}")
     except WebSocketDisconnect:
         pass
+
+
+@router.post("/async/autocommit-off/then-wait")
+async def autocommit_off_then_wait(data: NoteIn) -> None:
+    """Leaves a transaction open across an await, by hand: the bridge must end it if cancelled."""
+
+    def begin_and_write() -> None:
+        transaction.set_autocommit(False)
+        Note.objects.create(title=data.title)
+        record("written")
+
+    await sync_to_async(begin_and_write)()
+    await asyncio.sleep(30)
