@@ -42,6 +42,10 @@ class Authentication:
     token: Any = None  # the django_fastapi.tokens Token of a bearer request
 
 
+# Set in the ASGI scope by the test clients' force_authenticate(); no HTTP request can set it.
+FORCED_AUTHENTICATION = "django_fastapi.forced_authentication"
+
+
 def unauthorized(detail: str, challenge: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": challenge})
 
@@ -197,6 +201,8 @@ def set_authentication(request: Request, authentication: Authentication) -> None
 async def resolve(request: Request) -> Authentication:
     """Run the sources, once per request."""
     context = request_context(request)
+    if context.authentication is None and FORCED_AUTHENTICATION in request.scope:
+        set_authentication(request, request.scope[FORCED_AUTHENTICATION])
     if context.authentication is None:
         for source in configured_sources():
             result = await source.authenticate(request)

@@ -19,13 +19,20 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
+from django.conf import settings
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.test import Client as DjangoClient
 from django.core import signals
 from django.db import close_old_connections
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..application import get_application
+from ..core.compat_asgiref import outer_sync_executor
+from ..core.compat_asyncio import as_if_sync
 from ..core.lifecycle import calling_thread
+from ..security.sources import FORCED_AUTHENTICATION, Authentication
 
 _signal_lock = threading.Lock()
 _requests_keeping_open = 0
@@ -56,8 +63,11 @@ class CallingThreadApp:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.forced: Authentication | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.forced is not None:
+            scope = {**scope, FORCED_AUTHENTICATION: self.forced}
         token = calling_thread.set(True)
         try:
             with connections_kept_open():
@@ -81,10 +91,49 @@ class AsyncClient(httpx.AsyncClient):
         raise_app_exceptions: bool = True,
         **kwargs: Any,
     ) -> None:
-        transport = httpx.ASGITransport(
-            app=CallingThreadApp(app or _default_app()), raise_app_exceptions=raise_app_exceptions
-        )
+        self._app = CallingThreadApp(app or _default_app())
+        transport = httpx.ASGITransport(app=self._app, raise_app_exceptions=raise_app_exceptions)
         super().__init__(transport=transport, base_url=base_url, **kwargs)
+
+    def force_login(self, user: Any, backend: str | None = None) -> None:
+        """Log ``user`` in with a real session, as Django's test client does (cookies included).
+
+        Later unsafe requests send the CSRF token in ``X-CSRFToken``, as a single-page app does.
+        """
+        django_client = DjangoClient()
+        django_client.force_login(user, backend)
+        for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME):
+            if name in django_client.cookies:
+                self.cookies.set(name, django_client.cookies[name].value)
+        if not settings.CSRF_USE_SESSIONS:
+            request = HttpRequest()
+            token = get_token(request)
+            self.cookies.set(settings.CSRF_COOKIE_NAME, request.META["CSRF_COOKIE"])
+            self.headers[settings.CSRF_HEADER_NAME.removeprefix("HTTP_").replace("_", "-")] = token
+
+    async def aforce_login(self, user: Any, backend: str | None = None) -> None:
+        """``force_login`` from an ``async def`` test: the session is saved with the test's own
+        connection, inside its transaction."""
+        if outer_sync_executor() is not None:
+            await sync_to_async(self.force_login)(user, backend)
+        else:
+            # The loop runs on the test's thread: its sync connections hold the test transaction.
+            as_if_sync(lambda: self.force_login(user, backend))
+
+    def logout(self) -> None:
+        self.cookies.delete(settings.SESSION_COOKIE_NAME)
+        self.force_authenticate(None)
+
+    def force_authenticate(self, user: Any = None, token: Any = None) -> None:
+        """Treat every later request as ``user``'s (with ``token``, as if a bearer token had
+        authenticated it), skipping authentication; ``force_authenticate(None)`` stops it.
+
+        As DRF's ``APIClient.force_authenticate``: no credentials are checked and no CSRF token is
+        needed, so use ``force_login`` to test the session and CSRF path itself.
+        """
+        if user is None and token is not None:
+            user = token.user
+        self._app.forced = None if user is None else Authentication(user, "forced", token)
 
 
 class Client:
@@ -92,6 +141,15 @@ class Client:
 
     def __init__(self, app: ASGIApp | None = None, **kwargs: Any) -> None:
         self._client = AsyncClient(app, **kwargs)
+
+    def force_login(self, user: Any, backend: str | None = None) -> None:
+        self._client.force_login(user, backend)
+
+    def logout(self) -> None:
+        self._client.logout()
+
+    def force_authenticate(self, user: Any = None, token: Any = None) -> None:
+        self._client.force_authenticate(user, token)
 
     @property
     def cookies(self) -> httpx.Cookies:

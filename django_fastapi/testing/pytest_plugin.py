@@ -1,6 +1,7 @@
 """pytest fixtures (registered automatically when pytest-django is installed).
 
 ``api_client``: a ``django_fastapi.testing.Client`` that sees the test's transaction (ask for ``db``).
+``admin_api_client``: the same, logged in as pytest-django's ``admin_user``.
 ``live_api_server``: a real uvicorn server with ``transactional_db``; ``live_api_server.url``.
 """
 
@@ -17,6 +18,16 @@ def api_client():
     from .client import Client
 
     return Client()
+
+
+@pytest.fixture
+def admin_api_client(db, admin_user):
+    """A ``Client`` logged in (``force_login``) as pytest-django's ``admin_user``."""
+    from .client import Client
+
+    client = Client()
+    client.force_login(admin_user)
+    return client
 
 
 @pytest.fixture
