@@ -7,6 +7,7 @@ Ids are stable; README.rst documents each one. Each subsystem's own checks live 
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from .application import get_application
-from .conf import api_settings
+from .conf import PREFIX, api_settings
 from .openapi.documents import duplicate_operation_ids, undeclared_placements
 from .routing.dispatch import shadowed_url_patterns
 
@@ -24,17 +25,32 @@ W003 = "django_fastapi.W003"  # CORS enabled but no origin allowed
 W004 = "django_fastapi.W004"  # a Django URL pattern is shadowed by an API route
 E007 = "django_fastapi.E007"  # two operations of one OpenAPI document share an operation id
 E008 = "django_fastapi.E008"  # a route's audience or version is not declared in the settings
+W008 = "django_fastapi.W008"  # a FASTAPI_* setting the bridge does not know (a typo?)
+
+
+def unknown_settings() -> list[checks.CheckMessage]:
+    known = {PREFIX + name for name in api_settings.names()}
+    warnings = []
+    for name in sorted(dir(settings)):
+        if name.startswith(PREFIX) and name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"Did you mean {close[0]}?" if close else "See the settings reference for the names."
+            warnings.append(
+                checks.Warning(f"{name} is not a setting of the bridge: it has no effect.", hint=hint, id=W008)
+            )
+    return warnings
 
 
 @checks.register("django_fastapi")
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    errors = []
+    errors: list[checks.CheckMessage] = []
     for name in api_settings.names():
         try:
             getattr(api_settings, name)
         except ImproperlyConfigured as exc:
             errors.append(checks.Error(str(exc), hint="See the settings section of README.rst.", id=E001))
-    if errors:
+    errors += unknown_settings()
+    if any(error.id == E001 for error in errors):
         return errors
     try:
         api_settings.validate()

@@ -89,6 +89,20 @@ def test_check_e001_each_invalid_setting_reported():
     assert {m.msg.split()[0] for m in reported} == {"FASTAPI_THREADS", "FASTAPI_SERVER"}
 
 
+def test_check_w008_unknown_setting_with_did_you_mean():
+    with override_settings(FASTAPI_TITEL="Shop"):
+        (message,) = messages()
+    assert message.id == "django_fastapi.W008"
+    assert message.msg == "FASTAPI_TITEL is not a setting of the bridge: it has no effect."
+    assert message.hint == "Did you mean FASTAPI_TITLE?"
+
+
+def test_check_w008_reported_beside_an_invalid_setting():
+    with override_settings(FASTAPI_THREADS=0, FASTAPI_NOTHING_LIKE_IT=1):
+        reported = messages()
+    assert sorted(m.id for m in reported) == ["django_fastapi.E001", "django_fastapi.W008"]
+
+
 def test_check_e001_cors_wildcard_with_credentials():
     with override_settings(
         FASTAPI_CORS_ENABLED=True,
