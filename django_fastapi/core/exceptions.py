@@ -40,8 +40,28 @@ logger = logging.getLogger("django_fastapi")
 REPORTED = "_django_fastapi_reported"
 
 
-async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    """A database that cannot be reached is a 503 the client may retry, not a traceback."""
+# What SQLite says, as OperationalError, when the schema is behind the models: no retry helps.
+SCHEMA_ERRORS = ("no such table", "no such column", "has no column named")
+
+
+def is_schema_error(exc: Exception) -> bool:
+    """Whether a database ``OperationalError`` is the schema's (unapplied migrations), not an outage."""
+    message = str(exc)
+    return any(text in message for text in SCHEMA_ERRORS)
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """A database that cannot be reached is a 503 the client may retry, not a traceback.
+
+    A schema behind the models ("no such table", SQLite's ``OperationalError``) is the program's
+    error, not an outage: a 500 with the cause (under ``DEBUG``) and a hint to run migrate.
+    """
+    if is_schema_error(exc):
+        logger.error(
+            "%s on %s %s: the database schema is behind the models. Run manage.py migrate.",
+            exc, request.method, request.url.path,
+        )
+        return await server_error(request, exc)
     logger.error(
         "Database error on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc,
         exc_info=exc,

@@ -265,3 +265,32 @@ def wait_for_output(server: ServerProcess, text: str, timeout: float = 10.0) -> 
     while text not in server.output and time.monotonic() < deadline:
         time.sleep(0.05)
     return server.output
+
+
+@pytest.fixture
+def notes_table_missing(transactional_db):
+    """The notes table dropped, as a project with an unapplied migration would have it."""
+    from django.db import connection
+
+    with connection.schema_editor() as editor:
+        editor.delete_model(Note)
+    yield
+    with connection.schema_editor() as editor:
+        editor.create_model(Note)
+
+
+@pytest.mark.parametrize("path", ["/api/notes/notes", "/api/notes/async/notes"])
+def test_missing_table_is_a_500_naming_the_cause_not_an_outage(notes_table_missing, settings, caplog, path):
+    settings.DEBUG = True
+    response = Client(raise_app_exceptions=False).get(path, headers=JSON)
+    assert response.status_code == 500
+    assert "retry-after" not in response.headers
+    assert "no such table" in response.json()["exception"]["message"]
+    assert "Run manage.py migrate" in caplog.text
+
+
+def test_missing_table_without_debug_is_a_plain_500(notes_table_missing, settings):
+    settings.DEBUG = False
+    response = Client(raise_app_exceptions=False).get("/api/notes/notes", headers=JSON)
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal Server Error"}
