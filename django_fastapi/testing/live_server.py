@@ -16,6 +16,8 @@ import threading
 import time
 from typing import Any
 
+from django.test.utils import modify_settings
+
 from ..application import get_application
 from ..server.servers import SERVERS
 
@@ -96,6 +98,9 @@ class LiveServer:
             probe.cancel()
 
     def start(self) -> LiveServer:
+        # As Django's LiveServerTestCase: the server's own host is allowed while it runs.
+        self._hosts = modify_settings(ALLOWED_HOSTS={"append": self.host})
+        self._hosts.enable()
         self.thread.start()
         if not self._started.wait(self.startup_timeout):
             raise RuntimeError("The live server did not start; see the log above.")
@@ -108,6 +113,7 @@ class LiveServer:
             self._loop.call_soon_threadsafe(self._stop.set)
         self.thread.join(timeout=self.startup_timeout)
         self._socket.close()
+        self._hosts.disable()
 
     def __enter__(self) -> LiveServer:
         return self.start()

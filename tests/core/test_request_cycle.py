@@ -357,3 +357,4 @@ def test_request_cancelled_inside_a_transaction_it_left_open_has_it_rolled_back(
     assert Note.objects.filter(title="next").exists()
     assert not Note.objects.filter(title="open").exists()
     assert "ended with autocommit off" in caplog.text
+
