@@ -8,7 +8,10 @@ from __future__ import annotations
 import traceback
 from dataclasses import dataclass, field
 from importlib import import_module
+import sysconfig
+from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from django.apps import AppConfig, apps
 from django.core.exceptions import ImproperlyConfigured
@@ -64,6 +67,28 @@ def import_api_module(app_config: AppConfig, name: str) -> ModuleType | None:
             f"{_describe_failure(dotted, exc)}. Fix the error in that module, or set "
             f"FASTAPI_AUTODISCOVER = False and list routers in FASTAPI_ROUTERS."
         ) from exc
+
+
+def watch_api_modules(sender: Any, **kwargs: Any) -> None:
+    """``autoreload_started`` receiver: watch every app's api module, existing or not yet.
+
+    The reloader watches the files of imported modules only: an ``api.py`` that failed to import
+    (a syntax error) or does not exist yet would never bring the server back or in.
+    """
+    installed = Path(sysconfig.get_paths()["purelib"])
+    for app_config in apps.get_app_configs():
+        path = Path(app_config.path)
+        found = False
+        for name in api_settings.AUTODISCOVER_MODULES:
+            sender.watch_dir(path, f"{name}.py")
+            found = found or (path / f"{name}.py").exists()
+            if (path / name).is_dir():
+                sender.watch_dir(path / name, "**/*.py")
+                found = True
+        if not found and not path.is_relative_to(installed):
+            # Django's StatReloader sees a new file only as "first seen", never as a change; the
+            # directory's own mtime changes when one is created, so the directory is watched.
+            sender.extra_files.add(path)
 
 
 def module_router(module: ModuleType) -> APIRouter | None:

@@ -85,20 +85,25 @@ def sample_env(tmp_path_factory) -> dict[str, str]:
     return {"SAMPLE_SITE_SQLITE": str(sample_site_database(tmp_path_factory)), "PYTHONPATH": str(settings)}
 
 
-def run_manage(case_id: str, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_manage(case_id: str, args: list[str], env: dict[str, str], reload: bool = False
+               ) -> subprocess.CompletedProcess[str]:
     env = ServerProcess([], env=env).env
     if case_id == "unknown-server-option":
         env["DJANGO_SETTINGS_MODULE"] = "typo_settings"
     prefix = ["-c", WITHOUT_HYPERCORN] if case_id == "server-not-installed" else ["manage.py"]
+    # With DEBUG on and no --noreload, runfastapi runs under Django's autoreloader (runserver's).
+    mode = [] if reload else ["--noreload"]
+    env["DJANGO_DEBUG"] = "1" if reload else env.get("DJANGO_DEBUG", "0")
     return subprocess.run(
-        [sys.executable, *prefix, "runfastapi", *args, "--noreload"],
+        [sys.executable, *prefix, "runfastapi", *args, *mode],
         cwd=SAMPLE_SITE, env=env, capture_output=True, text=True, timeout=60,
     )
 
 
+@pytest.mark.parametrize("reload", [False, True], ids=["noreload", "autoreloader"])
 @pytest.mark.parametrize(("case_id", "args", "message"), CASES, ids=IDS)
-def test_runfastapi_bad_input_exits_with_message(case_id, args, message, paths, sample_env):
-    result = run_manage(case_id, [fill(arg, paths) for arg in args], sample_env)
+def test_runfastapi_bad_input_exits_with_message(case_id, args, message, paths, sample_env, reload):
+    result = run_manage(case_id, [fill(arg, paths) for arg in args], sample_env, reload)
     assert result.returncode != 0
     assert fill(message, paths) in result.stderr
     assert "Traceback" not in result.stdout + result.stderr

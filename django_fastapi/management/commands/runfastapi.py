@@ -1,16 +1,19 @@
+import os
 import sys
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, SystemCheckError
 from django.core.management.commands.runserver import Command as RunserverCommand
 from django.db import connections
 from django.utils import autoreload
 
 from django_fastapi.conf import SERVERS, api_settings
+from django_fastapi.routing.discovery import watch_api_modules
 from django_fastapi.routing.dispatch import pass_static_to_workers, runserver_static
 from django_fastapi.server.preflight import banner, validate
 from django_fastapi.server.servers import LOG_LEVELS, ServeOptions, resolve_server
+from django_fastapi.application import get_application, get_asgi_application
 
 
 class Command(RunserverCommand):
@@ -46,9 +49,25 @@ class Command(RunserverCommand):
             raise CommandError(str(exc)) from exc
         if options["use_reloader"] is None:
             options["use_reloader"] = settings.DEBUG and options["workers"] == 1
-        elif options["use_reloader"] is False:
-            pass
+        autoreload.autoreload_started.connect(watch_api_modules, dispatch_uid="django_fastapi_api_modules")
         super().handle(*args, **options)
+
+    def run(self, **options):
+        # Bad options end here, in the process the user started, before any autoreloader: one line
+        # and exit status 1 in every mode.
+        try:
+            validate(self.server, self.serve_options(options))
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        super().run(**options)
+
+    def fail(self, message, options):
+        """Under the autoreloader this runs in a thread, where raising would leave the process
+        waiting for a file change: say it and exit, as runserver does."""
+        if options["use_reloader"]:
+            self.stderr.write(f"CommandError: {message}")
+            os._exit(1)
+        raise CommandError(message)
 
     def serve_options(self, options):
         return ServeOptions(
@@ -71,7 +90,13 @@ class Command(RunserverCommand):
         autoreload.raise_last_exception()
         if not options["skip_checks"]:
             self.stdout.write("Performing system checks...\n\n")
-            self.check(display_num_errors=True)
+            try:
+                self.check(display_num_errors=True)
+            except SystemCheckError as exc:
+                if not options["use_reloader"]:
+                    raise
+                self.stderr.write(f"{exc}\nWaiting for a file change to try again.")
+                return
         self.check_migrations()
         connections.close_all()
         serve_options = self.serve_options(options)
@@ -80,13 +105,19 @@ class Command(RunserverCommand):
         )
         try:
             validate(self.server, serve_options)
-            from django_fastapi.application import get_application, get_asgi_application
-
+        except ImproperlyConfigured as exc:
+            self.fail(str(exc), options)
+        try:
             app = get_asgi_application(serve_static=serve_static)
             if serve_options.workers > 1:
                 pass_static_to_workers(serve_static)
         except ImproperlyConfigured as exc:
-            raise CommandError(str(exc)) from exc
+            if not options["use_reloader"]:
+                raise CommandError(str(exc)) from exc
+            # The project's code is broken (an api module, a setting): say so and wait for the
+            # fix; the autoreloader restarts the server when a watched file changes.
+            self.stderr.write(f"Error: {exc}\nWaiting for a file change to try again.")
+            return
         docs_url = get_application().docs_url
         self.stdout.write(banner(self.server, serve_options, docs_url, settings.SETTINGS_MODULE))
         try:
