@@ -2,15 +2,14 @@
 
 The module creates its own databases (``dfb_lc_*``), migrates the sample site into one, and starts
 ``manage.py runfastapi`` subprocesses against them. Connection counts come from pg_stat_activity.
-Tests that stop or restart PostgreSQL always start it again before they finish.
+Tests that stop or restart PostgreSQL do it to a private server this module starts for them
+(tests/pgserver.py), never to the shared one named by DJANGO_FASTAPI_TEST_POSTGRES.
 """
 
 from __future__ import annotations
 
 import asyncio
-import getpass
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
+from tests.pgserver import PrivatePostgres, unavailable_reason
 from tests.serverproc import REPO, SAMPLE_SITE, ServerProcess
 
 pytestmark = [pytest.mark.postgres, pytest.mark.server]
@@ -31,9 +31,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.server]
 POOL_MIN, POOL_MAX = 2, 8  # sample_site.settings.database_from_url
 LANES = 12  # more lanes than the pool has connections, so the pool is what bounds them
 ENDPOINTS = ("/api/benchmark/permissions", "/api/benchmark/permissions-async")
-# The local cluster behind DJANGO_FASTAPI_TEST_POSTGRES, which the restart and outage tests control.
-PG_CLUSTER = os.environ.get("DJANGO_FASTAPI_TEST_PG_CLUSTER", "15 main").split()
-PG_CTL = ["pg_ctlcluster", "--skip-systemctl-redirect", *PG_CLUSTER]
+# .ci/run sets this: a private server that cannot be started must fail the run, not skip tests.
+REQUIRE_SERVICES = os.environ.get("DJANGO_FASTAPI_REQUIRE_SERVICES") == "1"
 MODES = {
     "pool": {"DATABASE_POOL": "1"},
     "conn_max_age_0": {"DATABASE_POOL": "0", "DATABASE_CONN_MAX_AGE": "0"},
@@ -72,15 +71,16 @@ def _drop(conn, name: str) -> None:
     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="module")
-def databases(postgres_url: str) -> Iterator[Databases]:
+@contextmanager
+def created_databases(admin_url: str) -> Iterator[Databases]:
+    """This process's two databases on the server of ``admin_url``, migrated; dropped at the end."""
     suffix = os.getpid()
-    dbs = Databases(postgres_url, f"dfb_lc_main_{suffix}", f"dfb_lc_other_{suffix}")
-    with dbs.connect() as conn:
-        for name in (dbs.main, dbs.other):
-            _drop(conn, name)
-            conn.execute(f'CREATE DATABASE "{name}"')
+    dbs = Databases(admin_url, f"dfb_lc_main_{suffix}", f"dfb_lc_other_{suffix}")
     try:
+        with dbs.connect() as conn:
+            for name in (dbs.main, dbs.other):
+                _drop(conn, name)
+                conn.execute(f'CREATE DATABASE "{name}"')
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=SAMPLE_SITE,
             env={**{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
@@ -91,10 +91,52 @@ def databases(postgres_url: str) -> Iterator[Databases]:
             conn.execute("CREATE TABLE probe_mark (name text)")
         yield dbs
     finally:
-        ensure_postgres_running(postgres_url)
         with dbs.connect() as conn:
             for name in (dbs.main, dbs.other):
                 _drop(conn, name)
+
+
+@pytest.fixture(scope="module")
+def databases(postgres_url: str) -> Iterator[Databases]:
+    """Databases on the shared server, for tests that only use PostgreSQL."""
+    with created_databases(postgres_url) as dbs:
+        yield dbs
+
+
+def postmaster_start_time(admin_url: str):
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
+        return conn.execute("SELECT pg_postmaster_start_time()").fetchone()[0]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared_server_start_time(postgres_url: str):
+    """When the shared server started, read before this module's first test (checked after its last)."""
+    return postmaster_start_time(postgres_url)
+
+
+@pytest.fixture(scope="module")
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A throwaway PostgreSQL server of this module's own, which its tests may stop and restart."""
+    if reason := unavailable_reason():
+        message = f"cannot start a private PostgreSQL server: {reason}"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    server = PrivatePostgres()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture(scope="module")
+def private_databases(private_postgres: PrivatePostgres) -> Iterator[Databases]:
+    """The module's databases on the private server (the restart and outage tests' own)."""
+    with created_databases(private_postgres.url) as dbs:
+        yield dbs
 
 
 def _env(dbs: Databases, **extra: str) -> dict[str, str]:
@@ -119,12 +161,10 @@ def assert_clean(process: ServerProcess) -> None:
     assert not [failure for failure in FAILURES if failure in output], output[-3000:]
 
 
-def ensure_postgres_running(admin_url: str, timeout: float = 30.0) -> None:
-    """Start the cluster if it is down, and wait until it accepts connections."""
+def wait_until_accepting(admin_url: str, timeout: float = 30.0) -> None:
+    """Wait until the server accepts connections."""
     import psycopg
 
-    if _cluster_running() is False:
-        pg_ctl("start")
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -134,28 +174,6 @@ def ensure_postgres_running(admin_url: str, timeout: float = 30.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
-
-
-@pytest.fixture(scope="module")
-def controllable_postgres(databases: Databases) -> Databases:
-    """The databases, on a cluster this process may stop and start (else the test is skipped)."""
-    may_control = os.geteuid() == 0 or getpass.getuser() == "postgres"
-    if not (shutil.which("pg_ctlcluster") and may_control and _cluster_running() is not None):
-        pytest.skip(f"cannot stop and start PostgreSQL cluster {' '.join(PG_CLUSTER)!r} with "
-                    "pg_ctlcluster (set DJANGO_FASTAPI_TEST_PG_CLUSTER, e.g. '15 main')")
-    return databases
-
-
-def _cluster_running() -> bool | None:
-    """Whether the cluster runs; None when pg_ctlcluster does not know it."""
-    if not shutil.which("pg_ctlcluster"):
-        return None
-    status = subprocess.run([*PG_CTL, "status"], capture_output=True, timeout=30)
-    return {0: True, 3: False}.get(status.returncode)
-
-
-def pg_ctl(action: str) -> None:
-    subprocess.run([*PG_CTL, action], check=True, timeout=60, capture_output=True)
 
 
 async def _load(url: str, paths: list[str], concurrency: int) -> list[httpx.Response]:
@@ -262,35 +280,44 @@ def test_awaiting_async_requests_are_all_in_flight_with_connections_bounded(data
 
 
 @pytest.mark.parametrize("mode", ["pool", "conn_max_age_60"])
-def test_requests_after_a_postgres_restart_all_succeed(controllable_postgres, mode, report):
-    databases = controllable_postgres
+def test_requests_after_a_postgres_restart_all_succeed(
+    private_postgres, private_databases, postgres_url, shared_server_start_time, mode, report
+):
+    databases = private_databases
+    started = postmaster_start_time(databases.admin_url)
     with server(databases, mode) as process:
         assert load(process.url, 100) == [200] * 100
         before = databases.count(databases.main)
-        pg_ctl("restart")
-        ensure_postgres_running(databases.admin_url)
+        private_postgres.restart()
+        wait_until_accepting(databases.admin_url)
         with process.client(timeout=30) as client:
             sequential = [client.get(ENDPOINTS[index % 2]).status_code for index in range(100)]
         concurrent = load(process.url, 100)
         assert_clean(process)
-    report(mode, connections_before_restart=before)
+    report(mode, connections_before_restart=before, private_port=private_postgres.port)
     assert sequential == [200] * 100
     assert concurrent == [200] * 100
+    # The restart was the private server's; the shared one kept running.
+    assert urlsplit(databases.admin_url).port == private_postgres.port != urlsplit(postgres_url).port
+    assert postmaster_start_time(databases.admin_url) > started
+    assert postmaster_start_time(postgres_url) == shared_server_start_time
 
 
 @pytest.mark.parametrize("mode", ["pool", "conn_max_age_60"])
-def test_postgres_outage_is_a_quick_503_and_the_server_recovers(controllable_postgres, mode, report):
-    databases = controllable_postgres
+def test_postgres_outage_is_a_quick_503_and_the_server_recovers(
+    private_postgres, private_databases, postgres_url, shared_server_start_time, mode, report
+):
+    databases = private_databases
     with server(databases, mode) as process, process.client(timeout=30) as client:
         assert load(process.url, 64) == [200] * 64
         try:
-            pg_ctl("stop")
+            private_postgres.stop()
             started = time.monotonic()
             during = asyncio.run(_load(process.url, list(ENDPOINTS), concurrency=2))
             elapsed = time.monotonic() - started
         finally:
-            pg_ctl("start")
-        ensure_postgres_running(databases.admin_url)
+            private_postgres.start()
+        wait_until_accepting(databases.admin_url)
         after = [client.get(ENDPOINTS[index % 2]).status_code for index in range(20)]
         after += load(process.url, 64)
     report(mode, outage_503_seconds=round(elapsed, 2))
@@ -301,6 +328,7 @@ def test_postgres_outage_is_a_quick_503_and_the_server_recovers(controllable_pos
         assert "Traceback" not in response.text
     assert elapsed < 12
     assert after == [200] * 84
+    assert postmaster_start_time(postgres_url) == shared_server_start_time
 
 
 @pytest.mark.parametrize("mode", ["pool", "conn_max_age_0", "conn_max_age_60"])
@@ -366,3 +394,8 @@ def abandoned_sessions(dbs: Databases) -> int | None:
         return conn.execute(
             "SELECT sessions_abandoned FROM pg_stat_database WHERE datname = %s", [dbs.main]
         ).fetchone()[0]
+
+
+def test_the_shared_server_kept_running_through_the_module(postgres_url, shared_server_start_time):
+    """Last in the module: the outages and restarts above were all the private server's."""
+    assert postmaster_start_time(postgres_url) == shared_server_start_time
