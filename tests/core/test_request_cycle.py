@@ -54,11 +54,11 @@ async def _gather(url: str, paths: list[str], *, timeout: float = 20) -> list[ht
 
 
 async def _when_in_flight(url: str, count: int) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
-        for _ in range(2000):
-            if (await client.get("/api/lifecycle/async/in-flight")).json()["now"] >= count:
-                return
-            await asyncio.sleep(0.01)
+    # The live server runs in this process: its endpoint's counter is read directly.
+    for _ in range(2000):
+        if lifecycle_api.in_flight["now"] >= count:
+            return
+        await asyncio.sleep(0.01)
     raise AssertionError(f"never {count} requests in flight: {lifecycle_api.in_flight}")
 
 
@@ -160,29 +160,36 @@ def test_clients_trickling_bodies_hold_no_lane(lanes_app, settings, server):
 
 
 def test_sync_work_of_one_request_may_use_several_lanes_with_signals_once(lanes_app, recorded_signals):
-    async def scenario(url: str) -> dict:
+    """A waiting request's lane is taken by another request meanwhile, so its next job runs on
+    the other lane; which lane is free is up to timing, so the scenario repeats until it happens."""
+
+    async def scenario(url: str, gate: str) -> dict:
         async with httpx.AsyncClient(base_url=url, timeout=10) as client:
-            first = asyncio.ensure_future(client.get("/api/lifecycle/async/hold?until=g&query=1"))
-            await _when_in_flight(url, 1)
-            # The lane the waiting request used is now busy with another request's sync work.
-            busy = asyncio.ensure_future(client.get("/api/lifecycle/sleep/recorded", params={"seconds": 1}))
+            first = asyncio.ensure_future(client.get(f"/api/lifecycle/async/hold?until={gate}&query=1"))
+            while lifecycle_api.in_flight["now"] < 1:
+                await asyncio.sleep(0.005)
+            busy = asyncio.ensure_future(client.get("/api/lifecycle/sleep/recorded", params={"seconds": 0.5}))
             while "sleep started" not in [event for event, _ in lifecycle_api.events]:
-                await asyncio.sleep(0.01)
-            await client.post("/api/lifecycle/async/open/g")
+                await asyncio.sleep(0.005)
+            await client.post(f"/api/lifecycle/async/open/{gate}")
             body = (await first).json()
             await busy
             return body
 
+    two_lanes = 0
     with live(lanes_app, "uvicorn") as server:
-        body = asyncio.run(scenario(server.url))
-        wait_for(lambda: len(threads_of("request_finished")) == 4)
-    before, after = body["threads"]
-    assert before != after
-    assert {before, after} <= {thread for _, thread in lifecycle_api.events}
-    # Four requests: the waiting one, the sleeping one, the gate, and the in-flight poll(s).
-    started, finished = threads_of("request_started"), threads_of("request_finished")
-    assert len(started) == len(finished)
-    assert all(thread.startswith(LANE) for thread in started + finished)
+        for attempt in range(10):
+            lifecycle_api.events.clear()
+            before, after = asyncio.run(scenario(server.url, f"g{attempt}"))["threads"]
+            # Three requests: the waiting one, the sleeping one, the one opening the gate.
+            wait_for(lambda: len(threads_of("request_finished")) >= 3)
+            time.sleep(0.1)
+            assert len(threads_of("request_started")) == len(threads_of("request_finished")) == 3
+            assert all(thread.startswith(LANE) for thread in threads_of("request_finished"))
+            two_lanes += before != after
+            if two_lanes:
+                break
+    assert two_lanes
 
 
 @pytest.fixture
