@@ -28,6 +28,7 @@ from .calls import (
     pin_sync_generator,
     to_the_end_on_lane,
 )
+from .compat_fastapi import route_contexts
 from .transactions import atomic_request_aliases, atomic_requests, enter_atomic, exit_atomic
 
 ORIGINAL = "__django_fastapi_original__"
@@ -198,10 +199,5 @@ def pin_router(router: APIRouter) -> None:
 
 def api_routes(routes: list[Any]) -> list[APIRoute | APIWebSocketRoute]:
     """The API routes under ``routes``, looking inside included routers."""
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # FastAPI < 0.137 copies included routes into ``routes``.
-        candidates = routes
-    else:
-        candidates = [context.original_route for context in iter_route_contexts(routes)]
+    candidates = [original_route for original_route, _ in route_contexts(routes)]
     return [route for route in candidates if isinstance(route, (APIRoute, APIWebSocketRoute))]

@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from fastapi import HTTPException, Request
 
+from ..core.compat_starlette import scope_endpoint
 from ..core.django_request import load_body, run_with_django_request
 from ..core.pinning import original
 
@@ -64,7 +65,7 @@ async def enforce_csrf(request: Request) -> None:
         return
     if request.headers.get("content-type", "").lower().startswith(FORM_TYPES):
         await load_body(request)  # a form's csrfmiddlewaretoken counts, as in Django
-    endpoint = request.scope.get("endpoint")
+    endpoint = scope_endpoint(request.scope)
     reason = await run_with_django_request(
         request, failure_reason, original(endpoint) if endpoint is not None else None
     )

@@ -9,10 +9,19 @@ import asyncio
 import platform
 from importlib.metadata import version
 
+import pytest
 from asgiref.sync import async_to_sync
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.testclient import TestClient
+from starlette.background import BackgroundTask, BackgroundTasks
+from starlette.responses import Response
 
+from django_fastapi.core import compat_fastapi, compat_starlette
 from django_fastapi.core.compat_asgiref import outer_sync_executor
 from django_fastapi.core.compat_asyncio import as_if_sync
+
+FASTAPI = f"FastAPI {version('fastapi')}"
+STARLETTE = f"Starlette {version('starlette')}"
 
 
 def test_asgiref_exposes_the_executor_of_an_enclosing_async_to_sync():
@@ -38,3 +47,94 @@ def test_asyncio_running_loop_can_be_hidden_and_restored():
     message = f"Python {platform.python_version()}: asyncio._set_running_loop changed"
     assert hidden is None, message
     assert after is not None, message
+
+
+# FastAPI
+
+
+def _marker() -> None:
+    pass
+
+
+def _included_app() -> tuple[FastAPI, APIRouter]:
+    router = APIRouter()
+
+    def page(size: int = 10, request: Request = None) -> dict:
+        route = compat_fastapi.serving_route(request.scope)
+        return {
+            "query": sorted(alias for alias, _ in compat_fastapi.query_parameters(route)),
+            "calls": [call.__name__ for call in compat_fastapi.dependency_calls(route)],
+        }
+
+    router.add_api_route("/items", page, methods=["GET"])
+    app = FastAPI()
+
+    def outer(q: str = "") -> None:
+        pass
+
+    app.include_router(router, prefix="/v1", dependencies=[Depends(outer)])
+    return app, router
+
+
+def test_fastapi_route_contexts_look_inside_included_routers():
+    app, router = _included_app()
+    pairs = compat_fastapi.route_contexts(app.routes)
+    served = [(original, effective) for original, effective in pairs if getattr(effective, "path", None) == "/v1/items"]
+    assert served, f"{FASTAPI}: iter_route_contexts no longer yields included routes"
+    assert served[0][0] is router.routes[0], f"{FASTAPI}: RouteContext.original_route changed"
+
+
+def test_fastapi_routes_version_changes_when_routes_are_added():
+    app, router = _included_app()
+    before = compat_fastapi.routes_version(app)
+    router.add_api_route("/more", _marker, methods=["GET"])
+    assert compat_fastapi.routes_version(app) != before, f"{FASTAPI}: APIRouter._get_routes_version changed"
+
+
+def test_fastapi_serving_route_has_the_inclusions_dependencies():
+    app, _ = _included_app()
+    answer = TestClient(app).get("/v1/items").json()
+    message = f"{FASTAPI}: scope['fastapi']['effective_route_context'] or the Dependant tree changed"
+    assert answer["query"] == ["q", "size"], message
+    assert answer["calls"] == ["outer"], message
+
+
+def test_fastapi_serving_route_is_none_outside_a_route():
+    assert compat_fastapi.serving_route({"type": "http"}) is None, FASTAPI
+
+
+# Starlette
+
+
+def test_starlette_scope_names_the_matched_route_and_endpoint():
+    app = FastAPI()
+
+    @app.get("/here")
+    def here(request: Request) -> dict:
+        route = compat_starlette.scope_route(request.scope)
+        endpoint = compat_starlette.scope_endpoint(request.scope)
+        return {"route": getattr(route, "path", None), "endpoint": getattr(endpoint, "__name__", None)}
+
+    answer = TestClient(app).get("/here").json()
+    assert answer == {"route": "/here", "endpoint": "here"}, f"{STARLETTE}: scope['route'] / scope['endpoint'] changed"
+
+
+@pytest.mark.parametrize("kind", ["task", "tasks", "response"])
+def test_starlette_sync_background_tasks_can_be_made_async(kind):
+    ran = []
+
+    def job(value: int) -> None:
+        ran.append(value)
+
+    def wrap(func):
+        async def awaited(*args):
+            ran.append("wrapped")
+            func(*args)
+
+        return awaited
+
+    task = BackgroundTask(job, 1)
+    value = {"task": task, "tasks": BackgroundTasks([task]), "response": Response(background=task)}[kind]
+    compat_starlette.run_sync_background_tasks_through(value, wrap)
+    asyncio.run(task())
+    assert ran == ["wrapped", 1], f"{STARLETTE}: BackgroundTask.func / is_async changed"
