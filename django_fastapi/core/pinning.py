@@ -28,6 +28,7 @@ from .calls import (
     pin_sync_generator,
     to_the_end_on_lane,
 )
+from .compat_django import non_atomic_request_aliases
 from .compat_fastapi import route_contexts
 from .transactions import atomic_request_aliases, atomic_requests, enter_atomic, exit_atomic
 
@@ -151,7 +152,7 @@ def pin_endpoint(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.isasyncgenfunction(endpoint):
         # FastAPI iterates streaming endpoints itself; only their dependencies move.
         return _dress(_delegate(endpoint), endpoint, signature) if changed else endpoint
-    opted_out = getattr(endpoint, "_non_atomic_requests", set())
+    opted_out = non_atomic_request_aliases(endpoint)
     if not _is_async(endpoint):
 
         def run_in_transactions(*args: Any, **kwargs: Any) -> Any:

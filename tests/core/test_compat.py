@@ -6,6 +6,8 @@ Each test names the installed version when it fails, so an upgrade that changes 
 from __future__ import annotations
 
 import asyncio
+import inspect
+import io
 import platform
 from importlib.metadata import version
 
@@ -138,3 +140,111 @@ def test_starlette_sync_background_tasks_can_be_made_async(kind):
     compat_starlette.run_sync_background_tasks_through(value, wrap)
     asyncio.run(task())
     assert ran == ["wrapped", 1], f"{STARLETTE}: BackgroundTask.func / is_async changed"
+
+
+# Django
+
+DJANGO = f"Django {version('django')}"
+
+
+def test_django_csrf_failure_reason_is_the_reason_django_rejects_with():
+    from django.middleware.csrf import REASON_NO_CSRF_COOKIE
+    from django.test import RequestFactory
+
+    from django_fastapi.core.compat_django import csrf_failure_reason
+
+    request = RequestFactory().post("/form", {"name": "value"})
+    assert csrf_failure_reason(request) == REASON_NO_CSRF_COOKIE, f"{DJANGO}: CsrfViewMiddleware._reject changed"
+    exempt = type("Exempt", (), {"csrf_exempt": True})()
+    assert csrf_failure_reason(RequestFactory().post("/form"), exempt) is None, DJANGO
+
+
+def test_django_set_form_gives_post_and_empty_files_without_reading_the_body():
+    from django.core.handlers.asgi import ASGIRequest
+    from django.http import QueryDict
+
+    from django_fastapi.core.compat_django import set_form
+
+    class Unreadable(io.BytesIO):
+        def read(self, *args):
+            raise AssertionError("the body was read")
+
+    scope = {
+        "type": "http", "method": "POST", "path": "/form", "query_string": b"",
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded"), (b"content-length", b"3")],
+    }
+    request = ASGIRequest(scope, Unreadable())
+    set_form(request, QueryDict("a=1"))
+    message = f"{DJANGO}: HttpRequest._files changed"
+    assert request.POST["a"] == "1", message
+    assert len(request.FILES) == 0, message
+
+
+def test_django_get_host_reads_only_path_and_meta(settings):
+    from django.core.exceptions import DisallowedHost
+
+    from django_fastapi.core.compat_django import get_host
+
+    settings.ALLOWED_HOSTS = ["example.com"]
+    meta = {"SERVER_NAME": "internal", "SERVER_PORT": "80"}
+    message = f"{DJANGO}: HttpRequest.get_host() reads more than path and META"
+    assert get_host("/", {**meta, "HTTP_HOST": "example.com"}) == "example.com", message
+    with pytest.raises(DisallowedHost):
+        get_host("/", {**meta, "HTTP_HOST": "evil.test"})
+
+
+def test_django_non_atomic_request_aliases():
+    from django.db import transaction
+
+    from django_fastapi.core.compat_django import non_atomic_request_aliases
+
+    @transaction.non_atomic_requests(using="other")
+    @transaction.non_atomic_requests
+    def view() -> None:
+        pass
+
+    message = f"{DJANGO}: transaction.non_atomic_requests no longer sets _non_atomic_requests"
+    assert non_atomic_request_aliases(view) == {"default", "other"}, message
+    assert non_atomic_request_aliases(lambda: None) == set(), message
+
+
+def test_django_has_connection_does_not_create_one():
+    import threading
+
+    from django.db import connections
+
+    from django_fastapi.core.compat_django import has_connection
+
+    seen = []
+
+    def in_a_new_thread() -> None:
+        seen.append(has_connection("default"))
+        connections["default"]
+        seen.append(has_connection("default"))
+        connections["default"].close()
+
+    thread = threading.Thread(target=in_a_new_thread)
+    thread.start()
+    thread.join()
+    assert seen == [False, True], f"{DJANGO}: connections._connections changed"
+
+
+# psycopg_pool
+
+
+def test_psycopg_pool_connection_check_can_be_read_and_replaced():
+    pool_module = pytest.importorskip("psycopg_pool")
+    from django_fastapi.core.compat_psycopg_pool import connection_check, replace_connection_check
+
+    def check(connection) -> None:
+        pass
+
+    def other(connection) -> None:
+        pass
+
+    pool = pool_module.ConnectionPool("", open=False, check=check)
+    message = f"psycopg_pool {version('psycopg_pool')}: ConnectionPool._check changed"
+    assert connection_check(pool) is check, message
+    replace_connection_check(pool, other)
+    assert connection_check(pool) is other, message
+    assert "self._check(" in inspect.getsource(pool_module.ConnectionPool), message  # still called before lending
