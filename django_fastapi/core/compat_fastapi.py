@@ -4,13 +4,15 @@
   which FastAPI no longer copies into ``routes``;
 - ``APIRouter._get_routes_version``: whether routes were added since a document was cached;
 - ``scope["fastapi"]["effective_route_context"]``: the inclusion an included route is served by;
-- a route's ``dependant`` tree (``Dependant.dependencies``, ``.query_params``, ``.call``).
+- a route's ``dependant`` tree (``Dependant.dependencies``, ``.query_params``, ``.call``);
+- ``params.Depends`` being a dataclass, copied with ``dataclasses.replace``.
 
 ``tests/core/test_compat.py`` fails naming the installed FastAPI version if any of these change.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,3 +74,10 @@ def query_parameters(route: Any) -> list[tuple[str, Any]]:
 def dependency_calls(route: Any) -> list[Any]:
     """The callables of every dependency under the route, at any depth (not its endpoint)."""
     return [sub.call for dependant in _dependants(route) for sub in getattr(dependant, "dependencies", [])]
+
+
+def depends_on(depends: Any, dependency: Any) -> Any:
+    """A copy of ``depends`` (a ``Depends(...)``/``Security(...)``) for another callable, its other
+    options (``use_cache``, ``scope``, ``scopes``...) kept: ``params.Depends`` is a frozen dataclass,
+    and FastAPI itself copies it with ``dataclasses.replace``."""
+    return dataclasses.replace(depends, dependency=dependency)

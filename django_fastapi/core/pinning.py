@@ -10,7 +10,6 @@ are kept, so FastAPI sees the same parameters, OpenAPI operations and dependency
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import inspect
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from .calls import (
     to_the_end_on_lane,
 )
 from .compat_django import non_atomic_request_aliases
-from .compat_fastapi import route_contexts
+from .compat_fastapi import depends_on, route_contexts
 from .transactions import atomic_request_aliases, atomic_requests, enter_atomic, exit_atomic
 
 ORIGINAL = "__django_fastapi_original__"
@@ -50,7 +49,7 @@ def _pin_depends(depends: params.Depends, annotation: Any) -> params.Depends:
     pinned = pin(dependency)
     if pinned is depends.dependency:
         return depends
-    return dataclasses.replace(depends, dependency=pinned)
+    return depends_on(depends, pinned)
 
 
 def _pin_parameter(parameter: inspect.Parameter) -> inspect.Parameter:

@@ -248,3 +248,19 @@ def test_psycopg_pool_connection_check_can_be_read_and_replaced():
     replace_connection_check(pool, other)
     assert connection_check(pool) is other, message
     assert "self._check(" in inspect.getsource(pool_module.ConnectionPool), message  # still called before lending
+
+
+def test_fastapi_depends_on_keeps_the_other_options():
+    from fastapi import Security
+
+    def first() -> None:
+        pass
+
+    def second() -> None:
+        pass
+
+    copied = compat_fastapi.depends_on(Depends(first, use_cache=False), second)
+    message = f"{FASTAPI}: params.Depends is no longer a dataclass"
+    assert (copied.dependency, copied.use_cache) == (second, False), message
+    secured = compat_fastapi.depends_on(Security(first, scopes=["read"]), second)
+    assert (secured.dependency, list(secured.scopes)) == (second, ["read"]), message
