@@ -29,6 +29,7 @@ from .calls import (
 )
 from .compat_django import non_atomic_request_aliases
 from .compat_fastapi import depends_on, route_contexts
+from .signatures import dress, signature_of
 from .transactions import atomic_request_aliases, atomic_requests, enter_atomic, exit_atomic
 
 ORIGINAL = "__django_fastapi_original__"
@@ -38,10 +39,6 @@ _pinned: dict[Any, Callable[..., Any]] = {}
 def original(call: Callable[..., Any]) -> Callable[..., Any]:
     """The user's callable behind a pinned one."""
     return getattr(call, ORIGINAL, call)
-
-
-def _signature(call: Callable[..., Any]) -> inspect.Signature:
-    return inspect.signature(call, eval_str=True)
 
 
 def _pin_depends(depends: params.Depends, annotation: Any) -> params.Depends:
@@ -70,19 +67,14 @@ def _pin_parameter(parameter: inspect.Parameter) -> inspect.Parameter:
 
 
 def _pinned_signature(call: Callable[..., Any]) -> tuple[inspect.Signature, bool]:
-    signature = _signature(call)
+    signature = signature_of(call)
     parameters = [_pin_parameter(parameter) for parameter in signature.parameters.values()]
     changed = any(new is not old for new, old in zip(parameters, signature.parameters.values()))
     return signature.replace(parameters=parameters), changed
 
 
 def _dress(wrapper: Callable[..., Any], call: Callable[..., Any], signature: inspect.Signature):
-    name = getattr(call, "__name__", type(call).__name__)
-    wrapper.__name__ = name
-    wrapper.__qualname__ = getattr(call, "__qualname__", name)
-    wrapper.__module__ = getattr(call, "__module__", wrapper.__module__)
-    wrapper.__doc__ = getattr(call, "__doc__", None)
-    wrapper.__signature__ = signature
+    dress(wrapper, signature, like=call)
     setattr(wrapper, ORIGINAL, call)
     return wrapper
 

@@ -24,6 +24,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
+from ..core import signatures
 from ..core.compat_fastapi import query_parameters, serving_route
 
 
@@ -34,9 +35,8 @@ def split_commas(values: Any) -> Any:
 
 
 def keyword_parameter(argument: str, annotation: Any) -> inspect.Parameter:
-    return inspect.Parameter(
-        argument, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
-    )
+    """An optional keyword-only parameter (default None): a filter, ordering or search parameter."""
+    return signatures.keyword_parameter(argument, annotation, None)
 
 
 @dataclass(frozen=True)
