@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp
 
 from .conf import api_settings
+from .core.compat_fastapi import routes_version
 from .core.django_request import DjangoRequestMiddleware
 from .core.exceptions import DJANGO_EXCEPTION_HANDLERS, database_unavailable
 from .core.heap import freezing_after_startup
@@ -50,10 +51,10 @@ class DjangoFastAPI(FastAPI):
 
     def openapi(self) -> dict[str, Any]:
         """The default document: unversioned routes without an audience (see ``openapi/documents.py``)."""
-        routes_version = getattr(self.router, "_get_routes_version", lambda: len(self.routes))()
-        if not self.openapi_schema or getattr(self, "_django_fastapi_routes_version", None) != routes_version:
+        version = routes_version(self)
+        if not self.openapi_schema or getattr(self, "_django_fastapi_routes_version", None) != version:
             self.openapi_schema = build_document(self, document_named(DEFAULT))
-            self._django_fastapi_routes_version = routes_version
+            self._django_fastapi_routes_version = version
         return self.openapi_schema
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import anyio
 from asgiref.sync import SyncToAsync
-from starlette.background import BackgroundTask, BackgroundTasks
-from starlette.responses import Response
+
+from .compat_starlette import run_sync_background_tasks_through
 
 
 def on_lane(func: Callable[..., Any]) -> SyncToAsync:
@@ -34,16 +34,7 @@ async def to_the_end_on_lane(func: Callable[..., Any], *args: Any) -> Any:
 def background_on_lane(*values: Any) -> None:
     """Make the sync background tasks among ``values`` run on the lane, not on anyio's threads."""
     for value in values:
-        background = value.background if isinstance(value, Response) else value
-        if isinstance(background, BackgroundTasks):
-            tasks = background.tasks
-        elif isinstance(background, BackgroundTask):
-            tasks = [background]
-        else:
-            continue
-        for task in tasks:
-            if not task.is_async:
-                task.func, task.is_async = on_lane(task.func), True
+        run_sync_background_tasks_through(value, on_lane)
 
 
 def pin_sync_generator(call: Callable[..., Any]) -> Callable[..., Any]:

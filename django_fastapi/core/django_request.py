@@ -30,11 +30,12 @@ from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware
-from django.utils.datastructures import MultiValueDict
 from fastapi import Request
 from starlette.datastructures import UploadFile
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .compat_django import set_form
 
 CONTEXT_KEY = "django_fastapi.request"
 T = TypeVar("T")
@@ -126,11 +127,6 @@ def set_user(django_request: HttpRequest, user: Any) -> None:
     django_request.auser = auser
 
 
-def _apply_form(django_request: HttpRequest, form: QueryDict) -> None:
-    django_request.POST = form
-    django_request._files = MultiValueDict()
-
-
 def _prepare(context: RequestContext, scope: Scope) -> HttpRequest:
     """Build the request once (sync: CSRF_USE_SESSIONS reads the session, on the lane)."""
     if context.django_request is None:
@@ -138,7 +134,7 @@ def _prepare(context: RequestContext, scope: Scope) -> HttpRequest:
         for middleware in _django_middleware():
             middleware.process_request(django_request)
         if context.form is not None:
-            _apply_form(django_request, context.form)
+            set_form(django_request, context.form)
         if context.authentication is not None:
             set_user(django_request, context.authentication.user)
         context.django_request = django_request
@@ -170,7 +166,7 @@ async def load_body(request: Request) -> None:
                 fields.appendlist(name, value)
         context.form = fields
         if context.django_request is not None:
-            _apply_form(context.django_request, fields)
+            set_form(context.django_request, fields)
 
 
 def _finish(django_request: HttpRequest, status: int, vary: str | None) -> HttpResponse:

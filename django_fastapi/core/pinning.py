@@ -10,7 +10,6 @@ are kept, so FastAPI sees the same parameters, OpenAPI operations and dependency
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import inspect
 from collections.abc import Callable
@@ -28,6 +27,9 @@ from .calls import (
     pin_sync_generator,
     to_the_end_on_lane,
 )
+from .compat_django import non_atomic_request_aliases
+from .compat_fastapi import depends_on, route_contexts
+from .signatures import dress, signature_of
 from .transactions import atomic_request_aliases, atomic_requests, enter_atomic, exit_atomic
 
 ORIGINAL = "__django_fastapi_original__"
@@ -39,16 +41,12 @@ def original(call: Callable[..., Any]) -> Callable[..., Any]:
     return getattr(call, ORIGINAL, call)
 
 
-def _signature(call: Callable[..., Any]) -> inspect.Signature:
-    return inspect.signature(call, eval_str=True)
-
-
 def _pin_depends(depends: params.Depends, annotation: Any) -> params.Depends:
     dependency = depends.dependency if depends.dependency is not None else annotation
     pinned = pin(dependency)
     if pinned is depends.dependency:
         return depends
-    return dataclasses.replace(depends, dependency=pinned)
+    return depends_on(depends, pinned)
 
 
 def _pin_parameter(parameter: inspect.Parameter) -> inspect.Parameter:
@@ -69,19 +67,14 @@ def _pin_parameter(parameter: inspect.Parameter) -> inspect.Parameter:
 
 
 def _pinned_signature(call: Callable[..., Any]) -> tuple[inspect.Signature, bool]:
-    signature = _signature(call)
+    signature = signature_of(call)
     parameters = [_pin_parameter(parameter) for parameter in signature.parameters.values()]
     changed = any(new is not old for new, old in zip(parameters, signature.parameters.values()))
     return signature.replace(parameters=parameters), changed
 
 
 def _dress(wrapper: Callable[..., Any], call: Callable[..., Any], signature: inspect.Signature):
-    name = getattr(call, "__name__", type(call).__name__)
-    wrapper.__name__ = name
-    wrapper.__qualname__ = getattr(call, "__qualname__", name)
-    wrapper.__module__ = getattr(call, "__module__", wrapper.__module__)
-    wrapper.__doc__ = getattr(call, "__doc__", None)
-    wrapper.__signature__ = signature
+    dress(wrapper, signature, like=call)
     setattr(wrapper, ORIGINAL, call)
     return wrapper
 
@@ -150,7 +143,7 @@ def pin_endpoint(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.isasyncgenfunction(endpoint):
         # FastAPI iterates streaming endpoints itself; only their dependencies move.
         return _dress(_delegate(endpoint), endpoint, signature) if changed else endpoint
-    opted_out = getattr(endpoint, "_non_atomic_requests", set())
+    opted_out = non_atomic_request_aliases(endpoint)
     if not _is_async(endpoint):
 
         def run_in_transactions(*args: Any, **kwargs: Any) -> Any:
@@ -198,10 +191,5 @@ def pin_router(router: APIRouter) -> None:
 
 def api_routes(routes: list[Any]) -> list[APIRoute | APIWebSocketRoute]:
     """The API routes under ``routes``, looking inside included routers."""
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # FastAPI < 0.137 copies included routes into ``routes``.
-        candidates = routes
-    else:
-        candidates = [context.original_route for context in iter_route_contexts(routes)]
+    candidates = [original_route for original_route, _ in route_contexts(routes)]
     return [route for route in candidates if isinstance(route, (APIRoute, APIWebSocketRoute))]

@@ -1,8 +1,8 @@
 """Django's PostgreSQL connection pools (``OPTIONS: {"pool": ...}``) under the bridge.
 
 With ``CONN_HEALTH_CHECKS``, psycopg_pool checks each connection it lends with a round trip to the
-server. The bridge makes two changes to that check (through the pool's ``_check`` attribute: Django
-passes ``check=`` itself, so there is no public hook):
+server. The bridge makes two changes to that check (through ``compat_psycopg_pool``: Django passes
+``check=`` itself, so there is no public hook):
 
 - an idle connection whose socket has nothing to read is lent without the round trip. A server
   that restarted or ended the connection has closed the socket, which makes it readable; so the
@@ -20,6 +20,8 @@ from typing import Any
 
 from django.db import connections
 
+from .compat_psycopg_pool import connection_check, replace_connection_check
+
 MARK = "django_fastapi_check"
 
 
@@ -35,9 +37,9 @@ def _pools() -> list[Any]:
 
 def prepare_pools() -> None:
     for pool in _pools():
-        check = getattr(pool, "_check", None)
+        check = connection_check(pool)
         if check is not None and not getattr(check, MARK, False):
-            pool._check = _check_for(pool, check)
+            replace_connection_check(pool, _check_for(pool, check))
 
 
 def _check_for(pool: Any, check: Any) -> Any:

@@ -24,9 +24,9 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from ..conf import api_settings
+from ..core.compat_fastapi import route_contexts, routes_version
 from ..core.pinning import original
 from ..routing.discovery import Mount
-from ..routing.routes import _route_contexts
 
 AUDIENCE = "__django_fastapi_audience__"
 DEFAULT = "default"
@@ -101,10 +101,19 @@ def document_named(name: str) -> Document:
     raise LookupError(name)
 
 
+def _state_dict(app: FastAPI, name: str) -> dict[Any, Any]:
+    """The dict stored as ``app.state.<name>``, created empty the first time."""
+    value = getattr(app.state, name, None)
+    if value is None:
+        value = {}
+        setattr(app.state, name, value)
+    return value
+
+
 def record_placements(app: FastAPI, item: Mount, version: str | None, routes: list[Any]) -> None:
     """Remember which mount and version the newly included ``routes`` came from."""
-    placements = app.state._state.setdefault("django_fastapi_placements", {})
-    for original_route, context in _route_contexts(routes):
+    placements = _state_dict(app, "django_fastapi_placements")
+    for original_route, context in route_contexts(routes):
         placements[(id(original_route), getattr(context, "path", None))] = (item.audience, version)
 
 
@@ -119,7 +128,7 @@ def placement(app: FastAPI, original_route: Any, path: str | None) -> tuple[str 
 
 def routes_for(app: FastAPI, document: Document) -> list[Any]:
     selected = []
-    for original_route, context in _route_contexts(app.routes):
+    for original_route, context in route_contexts(app.routes):
         route_audience, version = placement(app, original_route, getattr(context, "path", None))
         if document.audience is not None:
             keep = route_audience == document.audience
@@ -157,8 +166,8 @@ def openapi_document(app: FastAPI, document: Document) -> dict[str, Any]:
     """``build_document``, cached on the app (the routes do not change once it is built)."""
     if document.name == DEFAULT:
         return app.openapi()
-    cache = app.state._state.setdefault("django_fastapi_documents", {})
-    key = (document, getattr(app.router, "_get_routes_version", lambda: len(app.routes))())
+    cache = _state_dict(app, "django_fastapi_documents")
+    key = (document, routes_version(app))
     if key not in cache:
         cache[key] = build_document(app, document)
     return cache[key]
@@ -181,7 +190,7 @@ def undeclared_placements(app: FastAPI) -> list[tuple[str, str, str]]:
     """("audience" or "version", name, route path) for names missing from the settings."""
     audiences, versions = set(api_settings.AUDIENCES) | {DEFAULT}, set(api_settings.API_VERSIONS)
     missing = []
-    for original_route, context in _route_contexts(app.routes):
+    for original_route, context in route_contexts(app.routes):
         path = getattr(context, "path", None)
         route_audience, version = placement(app, original_route, path)
         if route_audience is not None and route_audience not in audiences:

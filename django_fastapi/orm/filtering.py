@@ -14,7 +14,6 @@ Search and ordering: ``django_fastapi.orm.search`` and ``django_fastapi.orm.orde
 from __future__ import annotations
 
 import datetime
-import inspect
 import keyword
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from django.utils import timezone
 from fastapi import Query, Request
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from ..core.signatures import request_parameter, signature
 from .field_types import python_type
 from .query_params import (
     FieldPath,
@@ -162,7 +162,7 @@ def _param(
     return _Param(name, argument, f"{path.text}{LOOKUP_SEP}{lookup}", path.to_many, annotation)
 
 
-_REQUEST = inspect.Parameter("_request", inspect.Parameter.KEYWORD_ONLY, annotation=Request)
+_REQUEST = request_parameter("_request", keyword_only=True)
 
 
 class Filters:
@@ -227,7 +227,7 @@ class FilterSet:
                     )
                 self.params[param.name] = param
         parameters = [keyword_parameter(p.argument, p.annotation) for p in self.params.values()]
-        self.__signature__ = inspect.Signature([_REQUEST, *parameters])
+        self.__signature__ = signature([_REQUEST, *parameters])
 
     async def __call__(self, _request: Request, **values: Any) -> Filters:
         if self.strict:

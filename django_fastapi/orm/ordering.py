@@ -13,7 +13,6 @@ so pages of a list do not overlap. ``apply(queryset)`` runs no query.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
@@ -22,6 +21,7 @@ from django.db import models
 from fastapi import Query
 from pydantic import BeforeValidator
 
+from ..core.signatures import signature
 from .query_params import check_queryset, keyword_parameter, model_class, resolve_path, split_commas
 
 
@@ -85,7 +85,7 @@ class OrderingFilter:
             + ", ".join(choices) + ".",
         )
         annotation = Annotated[list[Literal[choices]], BeforeValidator(split_commas), query]
-        self.__signature__ = inspect.Signature([keyword_parameter("ordering", annotation)])
+        self.__signature__ = signature([keyword_parameter("ordering", annotation)])
 
     def _check_path(self, path: str, owner: str) -> None:
         if resolve_path(self.model, path, owner).to_many:

@@ -21,17 +21,18 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Model, QuerySet
-from fastapi import HTTPException, Query, Request
+from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
 from ..conf import api_settings
+from ..core.signatures import query_parameter, request_parameter, signature
 from .keyset import InvalidCursor, Keyset, parse_ordering
 
 T = TypeVar("T")
@@ -83,13 +84,8 @@ class _QuerySignature:
     def __get__(self, instance: BasePagination | None, owner: type) -> inspect.Signature | None:
         if instance is None:
             return None  # on the class, inspect falls back to __init__
-        request = inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)
-        return inspect.Signature([request, *instance.query_parameters()], return_annotation=Paging)
-
-
-def query_parameter(name: str, annotation: Any, default: Any, **options: Any) -> inspect.Parameter:
-    annotated = Annotated[annotation, Query(**options)]
-    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotated)
+        parameters = [request_parameter(), *instance.query_parameters()]
+        return signature(parameters, return_annotation=Paging)
 
 
 def _link(request: Request, **params: int | str | None) -> str:

@@ -24,6 +24,9 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
+from ..core import signatures
+from ..core.compat_fastapi import query_parameters, serving_route
+
 
 def split_commas(values: Any) -> Any:
     if not isinstance(values, list):
@@ -32,9 +35,8 @@ def split_commas(values: Any) -> Any:
 
 
 def keyword_parameter(argument: str, annotation: Any) -> inspect.Parameter:
-    return inspect.Parameter(
-        argument, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
-    )
+    """An optional keyword-only parameter (default None): a filter, ordering or search parameter."""
+    return signatures.keyword_parameter(argument, annotation, None)
 
 
 @dataclass(frozen=True)
@@ -101,45 +103,31 @@ def check_queryset(owner: str, model: type[models.Model], queryset: models.Query
 _route_params: dict[int, tuple[weakref.ref, frozenset[str]]] = {}
 
 
-def _serving_route(scope: dict[str, Any]) -> Any:
-    route = scope.get("route")
-    # FastAPI >= 0.137 serves an included route from the router's own APIRoute and keeps what the
-    # inclusion added (include_router(dependencies=...)) on a per-inclusion context beside it.
-    context = scope.get("fastapi", {}).get("effective_route_context")
-    if getattr(context, "original_route", None) is route and getattr(context, "dependant", None):
-        return context
-    return route if getattr(route, "dependant", None) is not None else None
-
-
-def _query_names(dependant: Any) -> frozenset[str]:
-    names, pending = set(), [dependant]
-    while pending:
-        current = pending.pop()
-        pending.extend(current.dependencies)
-        for field in current.query_params:
-            annotation = field.field_info.annotation
-            model = next(
-                (arg for arg in (annotation, *get_args(annotation))
-                 if isinstance(arg, type) and issubclass(arg, BaseModel)),
-                None,
-            )
-            if model is None:
-                names.add(field.alias)
-            else:
-                names.update(info.alias or name for name, info in model.model_fields.items())
+def _query_names(route: Any) -> frozenset[str]:
+    names = set()
+    for alias, annotation in query_parameters(route):
+        model = next(
+            (arg for arg in (annotation, *get_args(annotation))
+             if isinstance(arg, type) and issubclass(arg, BaseModel)),
+            None,
+        )
+        if model is None:
+            names.add(alias)
+        else:
+            names.update(info.alias or name for name, info in model.model_fields.items())
     return frozenset(names)
 
 
 def declared_query_params(scope: dict[str, Any]) -> frozenset[str] | None:
     """Every query parameter the route serving ``scope`` declares, or None outside a route."""
-    route = _serving_route(scope)
+    route = serving_route(scope)
     if route is None:
         return None
     key = id(route)
     cached = _route_params.get(key)
     if cached is not None and cached[0]() is route:
         return cached[1]
-    names = _query_names(route.dependant)
+    names = _query_names(route)
     _route_params[key] = (weakref.ref(route, lambda _ref: _route_params.pop(key, None)), names)
     return names
 

@@ -34,6 +34,7 @@ from django.db.models.deletion import ProtectedError, RestrictedError
 from django.http import Http404
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, params, status
 
+from ..core.signatures import dress, keyword_parameter, signature
 from ..security.dependencies import check_object_perms, current_user, optional_user, require_perms
 from .field_types import python_type
 from .pagination import CursorPagination, PageNumberPagination
@@ -217,10 +218,10 @@ class ModelRouter(APIRouter):
         read = self.schemas.read
         lookup_type = python_type(opts.get_field(self.lookup_field) if self.lookup_field != "pk" else opts.pk)
         common = [
-            _param("request", Request),
-            _param("user", Any, Depends(optional_user)),
+            keyword_parameter("request", Request),
+            keyword_parameter("user", Any, Depends(optional_user)),
         ]
-        lookup = _param("lookup", Annotated[lookup_type, Path(alias=self.lookup_field)])
+        lookup = keyword_parameter("lookup", Annotated[lookup_type, Path(alias=self.lookup_field)])
         detail = f"/{{{self.lookup_field}}}"
         not_found = {404: {"description": f"No {opts.verbose_name} matches the given query."}}
         conflict = {409: {"description": "The change conflicts with existing data."}}
@@ -229,9 +230,9 @@ class ModelRouter(APIRouter):
             "dependencies": [*self._permission_dependencies(action), *self.action_dependencies.get(action, ())],
         }
         if action == "list":
-            paging = [] if self.pagination is None else [_param("paging", Any, Depends(self.pagination))]
+            paging = [] if self.pagination is None else [keyword_parameter("paging", Any, Depends(self.pagination))]
             filters = [
-                _param(f"query_filter_{index}", Any, Depends(query_filter))
+                keyword_parameter(f"query_filter_{index}", Any, Depends(query_filter))
                 for index, query_filter in enumerate(self.query_filters)
             ]
 
@@ -245,14 +246,14 @@ class ModelRouter(APIRouter):
             self._route(detail, "GET", self._retrieve, [*common, lookup], response_model=read,
                         summary=f"Get a {opts.verbose_name}", responses=not_found, **route)
         elif action == "create":
-            body = _param("body", Annotated[self.schemas.create, Body()])
+            body = keyword_parameter("body", Annotated[self.schemas.create, Body()])
             self._route("", "POST", self._create, [*common, body], response_model=read,
                         status_code=status.HTTP_201_CREATED, summary=f"Create a {opts.verbose_name}",
                         responses=conflict, **route)
         elif action in ("update", "partial_update"):
             partial = action == "partial_update"
             schema = self.schemas.patch if partial else self.schemas.update
-            body = _param("body", Annotated[schema, Body()])
+            body = keyword_parameter("body", Annotated[schema, Body()])
 
             def update(request: Request, user: Any, lookup: Any, body: Any) -> Any:
                 return self._update(request, user, lookup, body, partial)
@@ -268,8 +269,8 @@ class ModelRouter(APIRouter):
 
     def _route(self, path: str, method: str, handler: Callable[..., Any],
                parameters: list[inspect.Parameter], **options: Any) -> None:
-        endpoint = _endpoint(handler, parameters, self.is_async)
-        endpoint.__name__ = endpoint.__qualname__ = options["name"]
+        endpoint = _endpoint(handler, self.is_async)
+        dress(endpoint, signature(parameters), name=options["name"])
         self.add_api_route(path, endpoint, methods=[method], **options)
         self._generated[(self.prefix + path, method)] = self.routes[-1]
 
@@ -283,11 +284,7 @@ class ModelRouter(APIRouter):
         super().add_api_route(path, endpoint, **kwargs)
 
 
-def _param(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
-    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
-
-
-def _endpoint(handler: Callable[..., Any], parameters: list[inspect.Parameter], is_async: bool) -> Callable[..., Any]:
+def _endpoint(handler: Callable[..., Any], is_async: bool) -> Callable[..., Any]:
     if is_async:
 
         async def endpoint(**values: Any) -> Any:
@@ -298,7 +295,6 @@ def _endpoint(handler: Callable[..., Any], parameters: list[inspect.Parameter], 
         def endpoint(**values: Any) -> Any:
             return handler(**values)
 
-    endpoint.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     return endpoint
 
 

@@ -14,7 +14,6 @@ query.
 
 from __future__ import annotations
 
-import inspect
 import operator
 from collections.abc import Sequence
 from functools import reduce
@@ -26,6 +25,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.utils.text import smart_split, unescape_string_literal
 from fastapi import Query
 
+from ..core.signatures import signature
 from .query_params import (
     check_queryset,
     filter_by_key,
@@ -110,7 +110,7 @@ class SearchFilter:
         searched = ", ".join(i.rsplit(LOOKUP_SEP, 1)[0].replace(LOOKUP_SEP, ".") for i in lookups)
         description = f'Terms ("quote" a phrase), each to be found in one of: {searched}.'
         query = Query(alias=param, title=param, max_length=max_length, description=description)
-        self.__signature__ = inspect.Signature([keyword_parameter("search", Annotated[str, query])])
+        self.__signature__ = signature([keyword_parameter("search", Annotated[str, query])])
 
     async def __call__(self, search: str | None = None) -> Search:
         return Search(self, _terms(search or ""))

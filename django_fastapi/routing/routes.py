@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from starlette.routing import BaseRoute
 
 from ..conf import api_settings
+from ..core.compat_fastapi import route_contexts
 from ..core.pinning import original
 from .discovery import Mount, discover
 
@@ -26,15 +27,6 @@ class RouteInfo:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _route_contexts(routes: list[BaseRoute]) -> list[Any]:
-    """(original route, effective route) pairs, looking inside included routers."""
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # FastAPI < 0.137 copies included routes into ``routes``.
-        return [(route, route) for route in routes]
-    return [(context.original_route, context) for context in iter_route_contexts(routes)]
 
 
 def _dotted(call: Any) -> str:
@@ -53,11 +45,11 @@ def _is_async(call: Any) -> bool:
     return inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target)
 
 
-def _methods(route: Any) -> list[str]:
+def _methods(route: Any, original_route: Any) -> list[str]:
     methods = getattr(route, "methods", None)
     if methods:
         return sorted(methods)
-    if type(getattr(route, "original_route", route)).__name__.endswith("WebSocketRoute"):
+    if type(original_route).__name__.endswith("WebSocketRoute"):
         return ["WEBSOCKET"]
     return []
 
@@ -65,7 +57,7 @@ def _methods(route: Any) -> list[str]:
 def _labels_by_route(mounts: list[Mount]) -> dict[int, str | None]:
     labels = {}
     for item in mounts:
-        for original_route, _ in _route_contexts(item.router.routes):
+        for original_route, _ in route_contexts(item.router.routes):
             labels[id(original_route)] = item.app_label
     return labels
 
@@ -74,11 +66,11 @@ def route_table(app: FastAPI) -> list[RouteInfo]:
     """Every route of ``app`` in matching order, with the app that contributed it."""
     labels = _labels_by_route(getattr(app.state, "django_fastapi_mounts", []))
     table = []
-    for original_route, route in _route_contexts(app.routes):
+    for original_route, route in route_contexts(app.routes):
         endpoint = getattr(route, "endpoint", None)
         table.append(
             RouteInfo(
-                methods=_methods(route),
+                methods=_methods(route, original_route),
                 path=getattr(route, "path", "") or "",
                 name=getattr(route, "name", "") or "",
                 endpoint=_dotted(endpoint),
@@ -103,11 +95,11 @@ def route_conflicts(mounts: list[Mount] | None = None) -> list[tuple[str, str, s
     conflicts = []
     for item in discover() if mounts is None else mounts:
         bases = [api_settings.API_PREFIX + (f"/{v}" if v else "") + item.prefix for v in item.versions or [None]]
-        for base, (_, route) in ((base, pair) for base in bases for pair in _route_contexts(item.router.routes)):
+        for base, (original_route, route) in ((base, pair) for base in bases for pair in route_contexts(item.router.routes)):
             path = base + (getattr(route, "path", "") or "")
             pattern = re.sub(r"\{[^}:]+", "{", path)
             endpoint = _dotted(getattr(route, "endpoint", None))
-            for method in _methods(route):
+            for method in _methods(route, original_route):
                 key = (method, pattern)
                 if key in seen and seen[key] != endpoint:
                     conflicts.append((method, path, seen[key], endpoint))

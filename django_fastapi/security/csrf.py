@@ -13,49 +13,26 @@ also sets the CSRF cookie, and send it back in the ``X-CSRFToken`` header.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.http import HttpRequest
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import get_token
 from fastapi import HTTPException, Request
 
+from ..core.compat_django import csrf_failure_reason
+from ..core.compat_starlette import scope_endpoint
 from ..core.django_request import load_body, run_with_django_request
 from ..core.pinning import original
 
-logger = logging.getLogger("django.security.csrf")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Rejected:
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-
-class _CsrfCheck(CsrfViewMiddleware):
-    """Django's checks, answering with the reason instead of rendering ``CSRF_FAILURE_VIEW``."""
-
-    def _reject(self, request: HttpRequest, reason: str) -> Any:
-        logger.warning(
-            "Forbidden (%s): %s",
-            reason,
-            request.path,
-            extra={"status_code": 403, "request": request},
-        )
-        return _Rejected(reason)
-
-
-def _unused(request: HttpRequest) -> None:
-    raise AssertionError("not called")
-
-
 def failure_reason(django_request: HttpRequest, endpoint: Any = None) -> str | None:
     """Why Django's CSRF checks refuse this request, or None when they pass."""
-    verdict = _CsrfCheck(_unused).process_view(django_request, endpoint, (), {})
-    return verdict.reason if isinstance(verdict, _Rejected) else None
+    return csrf_failure_reason(django_request, endpoint)
 
 
 async def enforce_csrf(request: Request) -> None:
@@ -64,7 +41,7 @@ async def enforce_csrf(request: Request) -> None:
         return
     if request.headers.get("content-type", "").lower().startswith(FORM_TYPES):
         await load_body(request)  # a form's csrfmiddlewaretoken counts, as in Django
-    endpoint = request.scope.get("endpoint")
+    endpoint = scope_endpoint(request.scope)
     reason = await run_with_django_request(
         request, failure_reason, original(endpoint) if endpoint is not None else None
     )

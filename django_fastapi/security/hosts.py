@@ -16,9 +16,10 @@ import logging
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..core.compat_django import get_host
 
 logger = logging.getLogger("django.security.DisallowedHost")
 _HEADERS = {
@@ -28,19 +29,16 @@ _HEADERS = {
 }
 
 
-class _HostRequest(HttpRequest):
-    """Just what ``get_host()`` and ``get_port()`` read. Like Django's ASGIRequest it skips
-    ``HttpRequest.__init__``, whose empty QueryDicts would cost more than the check itself."""
-
-    def __init__(self, scope: Scope) -> None:
-        self.path = scope.get("path", "")
-        server = scope.get("server") or ("unknown", "0")
-        self.META = {"SERVER_NAME": server[0], "SERVER_PORT": str(server[1])}
-        for name, value in scope.get("headers", []):
-            key = _HEADERS.get(name.lower())
-            if key is not None:
-                text = value.decode("latin-1")
-                self.META[key] = f"{self.META[key]},{text}" if key in self.META else text
+def _meta(scope: Scope) -> dict[str, str]:
+    """What ``get_host()`` and ``get_port()`` read, as Django's ASGIRequest would set it."""
+    server = scope.get("server") or ("unknown", "0")
+    meta = {"SERVER_NAME": server[0], "SERVER_PORT": str(server[1])}
+    for name, value in scope.get("headers", []):
+        key = _HEADERS.get(name.lower())
+        if key is not None:
+            text = value.decode("latin-1")
+            meta[key] = f"{meta[key]},{text}" if key in meta else text
+    return meta
 
 
 # Hosts already accepted, keyed by what get_host() reads: the same header values always give the
@@ -51,7 +49,7 @@ SETTINGS_READ = {"ALLOWED_HOSTS", "DEBUG", "USE_X_FORWARDED_HOST", "USE_X_FORWAR
 
 
 def _host_key(scope: Scope) -> tuple:
-    # Read as _HostRequest reads them (a server may break ASGI's lower-case rule).
+    # Read as _meta reads them (a server may break ASGI's lower-case rule).
     return (
         scope.get("server"),
         *[(name.lower(), value) for name, value in scope.get("headers", ()) if name.lower() in _HEADERS],
@@ -63,7 +61,7 @@ def disallowed_host(scope: Scope) -> DisallowedHost | None:
     if key in _accepted:
         return None
     try:
-        _HostRequest(scope).get_host()
+        get_host(scope.get("path", ""), _meta(scope))
     except DisallowedHost as exc:
         return exc
     if len(_accepted) >= _ACCEPTED_SIZE:

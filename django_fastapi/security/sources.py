@@ -31,6 +31,7 @@ from fastapi.security import APIKeyCookie, HTTPBasic, HTTPBearer
 from fastapi.security.base import SecurityBase
 
 from ..conf import AUTHENTICATION_SOURCES, api_settings
+from ..core.signatures import keyword_parameter, request_parameter, signature
 from ..core.django_request import request_context, run_with_django_request, set_user
 from .csrf import enforce_csrf
 
@@ -222,20 +223,11 @@ class Authenticate:
         # The configured sources' security schemes, as sub-dependencies, put them in the OpenAPI
         # document (and behind the docs' Authorize button). Their values are not used: each source
         # reads its own credentials when the request comes.
-        parameters = [
-            inspect.Parameter(
-                "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
-            )
-        ]
+        parameters = [request_parameter()]
         for index, source in enumerate(configured_sources()):
-            parameters.append(
-                inspect.Parameter(
-                    f"scheme_{index}",
-                    inspect.Parameter.KEYWORD_ONLY,
-                    default=Security(source.scheme()),
-                )
-            )
-        return inspect.Signature(parameters)
+            scheme = Security(source.scheme())
+            parameters.append(keyword_parameter(f"scheme_{index}", default=scheme))
+        return signature(parameters)
 
     async def __call__(self, request: Request, **schemes: Any) -> Authentication:
         return await resolve(request)

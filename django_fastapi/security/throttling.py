@@ -27,6 +27,8 @@ from django.core.cache import caches
 from fastapi import HTTPException, Request
 
 from ..conf import Rate, api_settings, parse_rate
+from ..core.compat_fastapi import dependency_calls
+from ..core.compat_starlette import scope_endpoint
 from ..core.pinning import api_routes, original
 from ..routing.discovery import discover
 from .sources import resolve
@@ -123,7 +125,7 @@ class Throttle:
 
 
 def _route_name(request: Request) -> str:
-    endpoint = request.scope.get("endpoint")
+    endpoint = scope_endpoint(request.scope)
     if endpoint is None:
         return request.url.path
     target = original(endpoint)
@@ -146,11 +148,8 @@ def throttle(
     return Throttle(rate, scope=scope, key=key)
 
 
-def _throttles(dependant: Any) -> bool:
-    return any(
-        isinstance(original(sub.call), Throttle) or _throttles(sub)
-        for sub in getattr(dependant, "dependencies", [])
-    )
+def _throttles(route: Any) -> bool:
+    return any(isinstance(original(call), Throttle) for call in dependency_calls(route))
 
 
 def throttles_in_use() -> bool:
@@ -158,7 +157,7 @@ def throttles_in_use() -> bool:
     if api_settings.THROTTLE_RATES:
         return True
     return any(
-        _throttles(getattr(route, "dependant", None))
+        _throttles(route)
         for mount in discover()
         for route in api_routes(mount.router.routes)
     )

@@ -1,4 +1,5 @@
-"""Run the application under uvicorn or hypercorn: the only module that imports either.
+"""Run the application under uvicorn or hypercorn: the only module that imports either (with
+``compat_hypercorn``, which holds what hypercorn does not document).
 
 Both are optional extras, imported when used. One process serves the app object; several workers
 need the import string ``django_fastapi.asgi:application``, which each worker imports.
@@ -21,6 +22,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from ..conf import api_settings
+from .compat_hypercorn import close_sockets, create_sockets, worker_function
 
 IMPORT_STRING = "django_fastapi.asgi:application"
 # Hypercorn evaluates the part after ":" in the module, so each worker builds the wrapped app.
@@ -190,13 +192,6 @@ class Hypercorn(Server):
         asyncio.run(serve(self.wrap(app, options), config, shutdown_trigger=trigger))
 
 
-HYPERCORN_WORKERS = {
-    "asyncio": "hypercorn.asyncio.run.asyncio_worker",
-    "uvloop": "hypercorn.asyncio.run.uvloop_worker",
-    "trio": "hypercorn.trio.run.trio_worker",
-}
-
-
 def run_hypercorn_workers(config: Any) -> int:
     """``hypercorn.run.run`` for several workers, except that stopping waits for all of them.
 
@@ -205,9 +200,8 @@ def run_hypercorn_workers(config: Any) -> int:
     whenever one worker finished before the others. Here each worker gets the graceful and
     lifespan shutdown timeouts before it is terminated.
     """
-    module, _, name = HYPERCORN_WORKERS[config.worker_class].rpartition(".")
-    worker = getattr(import_module(module), name)
-    sockets = config.create_sockets()
+    worker = worker_function(config.worker_class)
+    sockets = create_sockets(config)
     context = multiprocessing.get_context("spawn")
     stop = context.Event()
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -238,8 +232,7 @@ def run_hypercorn_workers(config: Any) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        for sock in [*sockets.secure_sockets, *sockets.insecure_sockets]:
-            sock.close()
+        close_sockets(sockets)
     return next((process.exitcode for process in workers if process.exitcode), 0)
 
 
