@@ -37,6 +37,8 @@ from typing import Any
 
 from django.db import close_old_connections, connections
 
+from .compat_django import has_connection
+
 logger = logging.getLogger("django_fastapi")
 
 # How long after a request ends its deferred jobs (request_finished, which closes its connections
@@ -77,7 +79,7 @@ def in_transaction() -> bool:
 def end_transactions() -> None:
     """Roll back what a request left open on this thread (it ended inside a transaction)."""
     for alias in list(connections):
-        if not hasattr(connections._connections, alias):
+        if not has_connection(alias):
             continue
         connection = connections[alias]
         if connection.in_atomic_block:
