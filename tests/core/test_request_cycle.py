@@ -159,7 +159,7 @@ def test_clients_trickling_bodies_hold_no_lane(lanes_app, settings, server):
     assert created == 201
 
 
-def test_sync_work_of_one_request_may_use_several_lanes_with_signals_once(lanes_app, recorded_signals):
+def test_sync_work_of_one_request_may_use_several_lanes_with_signals_once(lanes_app, recorded_signals):  # noqa: F811 (a fixture)
     async def scenario(url: str) -> dict:
         async with httpx.AsyncClient(base_url=url, timeout=10) as client:
             first = asyncio.ensure_future(client.get("/api/lifecycle/async/hold?until=g&query=1"))
