@@ -150,7 +150,7 @@ def _param(
         value = bool
     elif final in ("in", "range"):
         commas = _splits_on_commas(value)
-        value = list[value]
+        value = list.__class_getitem__(value)
         low, high = (1, MAX_IN_VALUES) if final == "in" else (2, 2)
         metadata.append(Field(min_length=low, max_length=high))
         if commas:

@@ -238,7 +238,7 @@ class ModelRouter(APIRouter):
             def handler(request: Request, user: Any, paging: Any = None, **query_filters: Any) -> Any:
                 return self._list(request, user, paging, list(query_filters.values()))
 
-            response_model = list[read] if self.pagination is None else self.pagination.response_model(read)
+            response_model = list.__class_getitem__(read) if self.pagination is None else self.pagination.response_model(read)
             self._route("", "GET", handler, [*common, *paging, *filters], response_model=response_model,
                         summary=f"List {opts.verbose_name_plural}", **route)
         elif action == "retrieve":
