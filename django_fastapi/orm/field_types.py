@@ -15,13 +15,16 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from django.core import validators
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.fields.reverse_related import ForeignObjectRel
+
+if TYPE_CHECKING:
+    from django.contrib.contenttypes.fields import GenericForeignKey
 
 _TYPES: dict[type[models.Field], Any] = {
     models.BooleanField: bool,
@@ -59,7 +62,7 @@ def register_field_type(field_class: type[models.Field], python_type: Any) -> No
     _TYPES[field_class] = python_type
 
 
-def related_model(field: models.Field | ForeignObjectRel) -> type[models.Model]:
+def related_model(field: models.Field | ForeignObjectRel | GenericForeignKey) -> type[models.Model]:
     """The model a relation points to: a class once the app registry is ready (the stubs also
     allow the unresolved ``"self"``, and None for a field that is not a relation)."""
     return cast("type[models.Model]", field.related_model)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import weakref
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -23,6 +23,8 @@ from django.db.models.constants import LOOKUP_SEP
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
+
+from .field_types import related_model
 
 
 def split_commas(values: Any) -> Any:
@@ -55,7 +57,7 @@ def resolve_path(model: type[models.Model], path: str, owner: str) -> FieldPath:
                     f"{owner}: {path!r} is not a field path of {model._meta.label}: "
                     f"{field.name!r} is not a relation, so nothing follows it."
                 )
-            opts = field.related_model._meta
+            opts = related_model(field)._meta
         try:
             field = opts.pk if part == "pk" else opts.get_field(part)
         except FieldDoesNotExist:
@@ -101,7 +103,7 @@ def check_queryset(owner: str, model: type[models.Model], queryset: models.Query
 _route_params: dict[int, tuple[weakref.ref, frozenset[str]]] = {}
 
 
-def _serving_route(scope: dict[str, Any]) -> Any:
+def _serving_route(scope: MutableMapping[str, Any]) -> Any:
     route = scope.get("route")
     # FastAPI >= 0.137 serves an included route from the router's own APIRoute and keeps what the
     # inclusion added (include_router(dependencies=...)) on a per-inclusion context beside it.
@@ -130,7 +132,7 @@ def _query_names(dependant: Any) -> frozenset[str]:
     return frozenset(names)
 
 
-def declared_query_params(scope: dict[str, Any]) -> frozenset[str] | None:
+def declared_query_params(scope: MutableMapping[str, Any]) -> frozenset[str] | None:
     """Every query parameter the route serving ``scope`` declares, or None outside a route."""
     route = _serving_route(scope)
     if route is None:
