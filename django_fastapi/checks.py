@@ -28,7 +28,7 @@ E008 = "django_fastapi.E008"  # a route's audience or version is not declared in
 
 @checks.register("django_fastapi")
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    errors = []
+    errors: list[checks.CheckMessage] = []
     for name in api_settings.names():
         try:
             getattr(api_settings, name)
