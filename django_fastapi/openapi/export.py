@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 from fastapi import FastAPI
 
@@ -30,7 +30,8 @@ def write_openapi(app: FastAPI, target: str | IO[str], document: str = DEFAULT) 
         with open(target, "wb") as handle:
             handle.write(data)
     else:
-        target.write(text, ending="") if hasattr(target, "style_func") else target.write(text)
+        # A management command's stdout (an OutputWrapper) adds a newline unless ending="".
+        cast(Any, target).write(text, ending="") if hasattr(target, "style_func") else target.write(text)
     return len(data)
 
 
