@@ -127,14 +127,14 @@ def set_user(django_request: HttpRequest, user: Any) -> None:
 
 
 def _apply_form(django_request: HttpRequest, form: QueryDict) -> None:
-    django_request.POST = form
-    django_request._files = MultiValueDict()
+    django_request.POST = form  # type: ignore[assignment]  # stubs: only their _ImmutableQueryDict, not QueryDict
+    django_request._files = MultiValueDict()  # type: ignore[attr-defined]  # stubs omit Django's private _files
 
 
 def _prepare(context: RequestContext, scope: Scope) -> HttpRequest:
     """Build the request once (sync: CSRF_USE_SESSIONS reads the session, on the lane)."""
     if context.django_request is None:
-        django_request = ASGIRequest(scope, context.body)
+        django_request = ASGIRequest(scope, context.body)  # type: ignore[arg-type]  # stubs want IO[bytes]; Django calls read()/readline()/seek()
         for middleware in _django_middleware():
             middleware.process_request(django_request)
         if context.form is not None:

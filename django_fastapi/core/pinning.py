@@ -75,7 +75,7 @@ def _pinned_signature(call: Callable[..., Any]) -> tuple[inspect.Signature, bool
     return signature.replace(parameters=parameters), changed
 
 
-def _dress(wrapper: Callable[..., Any], call: Callable[..., Any], signature: inspect.Signature):
+def _dress(wrapper: Any, call: Callable[..., Any], signature: inspect.Signature) -> Callable[..., Any]:
     name = getattr(call, "__name__", type(call).__name__)
     wrapper.__name__ = name
     wrapper.__qualname__ = getattr(call, "__qualname__", name)
@@ -89,11 +89,11 @@ def _dress(wrapper: Callable[..., Any], call: Callable[..., Any], signature: ins
 def _delegate(call: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.isasyncgenfunction(call) or inspect.isasyncgenfunction(getattr(call, "__call__", None)):
 
-        async def dependency(*args: Any, **kwargs: Any) -> Any:
+        async def dependency_generator(*args: Any, **kwargs: Any) -> Any:
             async for item in call(*args, **kwargs):
                 yield item
 
-        return dependency
+        return dependency_generator
 
     async def dependency(*args: Any, **kwargs: Any) -> Any:
         return await call(*args, **kwargs)
@@ -101,7 +101,7 @@ def _delegate(call: Callable[..., Any]) -> Callable[..., Any]:
     return dependency
 
 
-def _is_async(call: Callable[..., Any]) -> bool:
+def _is_async(call: Any) -> bool:  # a function, a partial, or an instance with __call__
     if inspect.isclass(call):
         return False
     target = call if inspect.isroutine(call) or isinstance(call, functools.partial) else call.__call__
@@ -150,7 +150,7 @@ def pin_endpoint(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.isasyncgenfunction(endpoint):
         # FastAPI iterates streaming endpoints itself; only their dependencies move.
         return _dress(_delegate(endpoint), endpoint, signature) if changed else endpoint
-    opted_out = getattr(endpoint, "_non_atomic_requests", set())
+    opted_out: set[str] = getattr(endpoint, "_non_atomic_requests", set())
     if not _is_async(endpoint):
 
         def run_in_transactions(*args: Any, **kwargs: Any) -> Any:
