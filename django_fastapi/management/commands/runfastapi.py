@@ -1,8 +1,9 @@
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, CommandParser
 from django.core.management.commands.runserver import Command as RunserverCommand
 from django.db import connections
 from django.utils import autoreload
@@ -19,8 +20,11 @@ class Command(RunserverCommand):
         "Django's admin, views and (under DEBUG) static files."
     )
     requires_system_checks = []
+    # Set by runserver's handle() from addrport; django-stubs does not declare them.
+    addr: str
+    port: str
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", help="Port, or address:port, e.g. 8001, 0.0.0.0:8001, [::1]:8001 (default: 127.0.0.1:8000).")
         parser.add_argument("--ipv6", "-6", action="store_true", dest="use_ipv6", help="Use an IPv6 address (default ::1).")
         parser.add_argument("--noreload", action="store_false", dest="use_reloader", default=None, help="Do not reload on code changes (the default when DEBUG is False or with --workers).")
@@ -39,7 +43,7 @@ class Command(RunserverCommand):
         parser.add_argument("--access-log", action="store_true", default=None, help="Also print the server's own access log (off: the bridge logs each request to 'django_fastapi.server').")
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             self.server = resolve_server(options["server"])
         except ImproperlyConfigured as exc:
@@ -50,7 +54,7 @@ class Command(RunserverCommand):
             pass
         super().handle(*args, **options)
 
-    def serve_options(self, options):
+    def serve_options(self, options: dict[str, Any]) -> ServeOptions:
         return ServeOptions(
             host=self.addr,
             port=int(self.port),
@@ -67,7 +71,7 @@ class Command(RunserverCommand):
             extra=api_settings.SERVER_OPTIONS.get(self.server.name, {}),
         )
 
-    def inner_run(self, *args, **options):
+    def inner_run(self, *args: Any, **options: Any) -> None:
         autoreload.raise_last_exception()
         if not options["skip_checks"]:
             self.stdout.write("Performing system checks...\n\n")
