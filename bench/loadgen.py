@@ -116,7 +116,7 @@ async def _asyncio_load(url: str, connections: int, duration: float, timeout: fl
                     streams = await asyncio.wait_for(
                         asyncio.open_connection(parts.hostname, parts.port), timeout)
                 status = await asyncio.wait_for(one(*streams), timeout)
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 counts["timeouts"] += 1
                 streams = _close(streams)
                 continue

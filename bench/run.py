@@ -32,8 +32,18 @@ from pathlib import Path
 
 from loadgen import LoadResult, run_asyncio, run_wrk, wrk_path
 from targets import (
-    APPS, ASYNC_PATH, REPO_DIR, SYNC_PATH, DbConfig, PgCounter, Sampler, Server, Site, db_configs,
-    pg_unreachable, recreate_pg_database,
+    APPS,
+    ASYNC_PATH,
+    REPO_DIR,
+    SYNC_PATH,
+    DbConfig,
+    PgCounter,
+    Sampler,
+    Server,
+    Site,
+    db_configs,
+    pg_unreachable,
+    recreate_pg_database,
 )
 
 ENDPOINTS = {"sync": SYNC_PATH, "async": ASYNC_PATH}

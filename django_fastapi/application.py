@@ -66,7 +66,7 @@ def _under_prefix(url: str | None) -> str | None:
     return None if url is None else api_settings.API_PREFIX + url
 
 
-def _import(setting: str, dotted: str) -> object:
+def _import(setting: str, dotted: str) -> Any:
     try:
         return import_string(dotted)
     except ImportError as exc:
@@ -79,9 +79,9 @@ def _add_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, database_unavailable)
     app.add_exception_handler(InterfaceError, database_unavailable)
     app.add_exception_handler(LanesBusy, lanes_busy)
-    for key, handler in api_settings.EXCEPTION_HANDLERS.items():
-        exc_class = key if isinstance(key, int) else _import("FASTAPI_EXCEPTION_HANDLERS", key)
-        app.add_exception_handler(exc_class, _import("FASTAPI_EXCEPTION_HANDLERS", handler))
+    for key, dotted in api_settings.EXCEPTION_HANDLERS.items():
+        exc_class_or_status = key if isinstance(key, int) else _import("FASTAPI_EXCEPTION_HANDLERS", key)
+        app.add_exception_handler(exc_class_or_status, _import("FASTAPI_EXCEPTION_HANDLERS", dotted))
 
 
 def _add_middleware(app: FastAPI, lanes: LanePool) -> None:
@@ -114,12 +114,12 @@ def mount(app: FastAPI, mounts: list[Mount]) -> None:
     """Include each router at its prefix, once per API version it declares (``/api/v1/...``)."""
     versions = api_settings.API_VERSIONS
     for item in mounts:
-        for version in item.versions or [None]:
+        for version in item.versions or (None,):
             before = len(app.router.routes)
             app.include_router(
                 item.router,
                 prefix=api_settings.API_PREFIX + (f"/{version}" if version else "") + item.prefix,
-                tags=item.tags,
+                tags=[*item.tags],  # FastAPI's list[str | Enum]; it copies the list anyway
                 deprecated=True if version and versions.get(version, {}).get("deprecated") else None,
                 generate_unique_id_function=operation_id_function(owner_of(item)),
             )

@@ -30,7 +30,7 @@ W008 = "django_fastapi.W008"  # a FASTAPI_* setting the bridge does not know (a 
 
 def unknown_settings() -> list[checks.CheckMessage]:
     known = {PREFIX + name for name in api_settings.names()}
-    warnings = []
+    warnings: list[checks.CheckMessage] = []
     for name in sorted(dir(settings)):
         if name.startswith(PREFIX) and name not in known:
             close = difflib.get_close_matches(name, known, n=1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -215,7 +215,7 @@ def _routers(name: str, value: Any) -> list[dict[str, Any]]:
     "audience": "internal", "versions": ["v1"]}."""
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         raise _fail(name, value, "a list of dotted paths or dicts")
-    entries = []
+    entries: list[dict[str, Any]] = []
     for item in value:
         entry = {"router": item} if isinstance(item, str) else item
         if not isinstance(entry, dict) or not isinstance(entry.get("router"), str):
@@ -239,7 +239,7 @@ def _middleware(name: str, value: Any) -> list[dict[str, Any]]:
     """Each entry: "dotted.path.Middleware" or {"class": "dotted.path", "options": {...}}."""
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         raise _fail(name, value, "a list of dotted paths or dicts")
-    entries = []
+    entries: list[dict[str, Any]] = []
     for item in value:
         entry = {"class": item} if isinstance(item, str) else item
         if (
@@ -345,69 +345,83 @@ def _page_size(name: str, value: Any) -> int:
     return value
 
 
-class Setting:
-    def __init__(self, default: Any, validate: Callable[[str, Any], Any]) -> None:
+T = TypeVar("T")
+
+
+class Setting(Generic[T]):
+    """One ``FASTAPI_*`` setting: ``api_settings.THREADS`` is the validated ``int``."""
+
+    def __init__(self, default: object, validate: Callable[[str, Any], T]) -> None:
+        # default: the value, or a callable returning it (called at each access).
         self.default = default
         self.validate = validate
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> Setting[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> T | Setting[T]:
         if instance is None:
             return self
         default = self.default() if callable(self.default) else self.default
         return self.validate(self.name, getattr(settings, PREFIX + self.name, default))
 
 
+def _optional_string(name: str, value: Any) -> str | None:
+    return value if value is None else _string(name, value)
+
+
 class APISettings:
     # Names kept from django-fastapi-bridge 0.2.
-    TITLE = Setting("Django FastAPI", _string)
-    VERSION = Setting("0.1.0", _string)
-    ROOT_PATH = Setting("", _prefix)
-    AUTODISCOVER = Setting(True, _bool)
-    AUTODISCOVER_MODULES = Setting(lambda: ["api"], _string_list)
-    CORS_ENABLED = Setting(False, _bool)
-    CORS_ALLOW_ORIGINS = Setting(lambda: [], _string_list)
-    CORS_ALLOW_ORIGIN_REGEX = Setting(None, lambda n, v: v if v is None else _string(n, v))
-    CORS_ALLOW_CREDENTIALS = Setting(False, _bool)
-    CORS_ALLOW_METHODS = Setting(lambda: ["*"], _string_list)
-    CORS_ALLOW_HEADERS = Setting(lambda: ["*"], _string_list)
-    CORS_EXPOSE_HEADERS = Setting(lambda: [], _string_list)
+    TITLE: Setting[str] = Setting("Django FastAPI", _string)
+    VERSION: Setting[str] = Setting("0.1.0", _string)
+    ROOT_PATH: Setting[str] = Setting("", _prefix)
+    AUTODISCOVER: Setting[bool] = Setting(True, _bool)
+    AUTODISCOVER_MODULES: Setting[list[str]] = Setting(lambda: ["api"], _string_list)
+    CORS_ENABLED: Setting[bool] = Setting(False, _bool)
+    CORS_ALLOW_ORIGINS: Setting[list[str]] = Setting(lambda: [], _string_list)
+    CORS_ALLOW_ORIGIN_REGEX: Setting[str | None] = Setting(None, _optional_string)
+    CORS_ALLOW_CREDENTIALS: Setting[bool] = Setting(False, _bool)
+    CORS_ALLOW_METHODS: Setting[list[str]] = Setting(lambda: ["*"], _string_list)
+    CORS_ALLOW_HEADERS: Setting[list[str]] = Setting(lambda: ["*"], _string_list)
+    CORS_EXPOSE_HEADERS: Setting[list[str]] = Setting(lambda: [], _string_list)
 
-    DESCRIPTION = Setting("", _string)
-    API_PREFIX = Setting("/api", _prefix)
-    DOCS_URL = Setting("/docs", _optional_url)
-    REDOC_URL = Setting("/redoc", _optional_url)
-    OPENAPI_URL = Setting("/openapi.json", _optional_url)
-    SERVERS = Setting(lambda: [], _servers)
-    SWAGGER_UI_PARAMETERS = Setting(None, _optional_dict)
-    DOCS_ACCESS = Setting("anonymous", _access)
-    DOCS_ASSETS = Setting("local", _choice(DOCS_ASSETS))
-    AUDIENCES = Setting(lambda: {}, _documents)
-    API_VERSIONS = Setting(lambda: {}, _versions)
-    ROUTERS = Setting(lambda: [], _routers)
-    MIDDLEWARE = Setting(lambda: [], _middleware)
-    EXCEPTION_HANDLERS = Setting(lambda: {}, _exception_handlers)
-    CONFIGURE_APP = Setting(None, _optional_dotted)
-    SERVER = Setting(None, _server)
-    SERVER_OPTIONS = Setting(lambda: {}, _server_options)
-    THREADS = Setting(16, _positive_int)
-    AUTHENTICATION = Setting(_default_authentication, _authentication)
-    VALIDATE_HOST = Setting(True, _bool)
-    THROTTLE_CACHE = Setting("default", _string)
-    THROTTLE_RATES = Setting(lambda: {}, _throttle_rates)
-    NUM_PROXIES = Setting(0, _non_negative_int)
-    THREAD_TIMEOUT = Setting(30.0, _optional_seconds)
-    MAX_STREAMS = Setting(2000, _positive_int)
-    MAX_WEBSOCKETS = Setting(2000, _positive_int)
-    GC_FREEZE = Setting(True, _bool)
-    SERVE_DJANGO = Setting(True, _bool)
-    MAX_UPLOAD_SIZE = Setting(None, _optional_size)
-    ON_STARTUP = Setting(lambda: [], _dotted_list)
-    ON_SHUTDOWN = Setting(lambda: [], _dotted_list)
-    PAGE_SIZE = Setting(_default_page_size, _page_size)
-    MAX_PAGE_SIZE = Setting(100, _positive_int)
+    DESCRIPTION: Setting[str] = Setting("", _string)
+    API_PREFIX: Setting[str] = Setting("/api", _prefix)
+    DOCS_URL: Setting[str | None] = Setting("/docs", _optional_url)
+    REDOC_URL: Setting[str | None] = Setting("/redoc", _optional_url)
+    OPENAPI_URL: Setting[str | None] = Setting("/openapi.json", _optional_url)
+    SERVERS: Setting[list[dict[str, Any]]] = Setting(lambda: [], _servers)
+    SWAGGER_UI_PARAMETERS: Setting[dict[str, Any] | None] = Setting(None, _optional_dict)
+    DOCS_ACCESS: Setting[str] = Setting("anonymous", _access)
+    DOCS_ASSETS: Setting[str] = Setting("local", _choice(DOCS_ASSETS))
+    AUDIENCES: Setting[dict[str, dict[str, Any]]] = Setting(lambda: {}, _documents)
+    API_VERSIONS: Setting[dict[str, dict[str, Any]]] = Setting(lambda: {}, _versions)
+    ROUTERS: Setting[list[dict[str, Any]]] = Setting(lambda: [], _routers)
+    MIDDLEWARE: Setting[list[dict[str, Any]]] = Setting(lambda: [], _middleware)
+    EXCEPTION_HANDLERS: Setting[dict[Any, str]] = Setting(lambda: {}, _exception_handlers)
+    CONFIGURE_APP: Setting[str | None] = Setting(None, _optional_dotted)
+    SERVER: Setting[str | None] = Setting(None, _server)
+    SERVER_OPTIONS: Setting[dict[str, dict[str, Any]]] = Setting(lambda: {}, _server_options)
+    THREADS: Setting[int] = Setting(16, _positive_int)
+    AUTHENTICATION: Setting[list[str]] = Setting(_default_authentication, _authentication)
+    VALIDATE_HOST: Setting[bool] = Setting(True, _bool)
+    THROTTLE_CACHE: Setting[str] = Setting("default", _string)
+    THROTTLE_RATES: Setting[dict[str, str | None]] = Setting(lambda: {}, _throttle_rates)
+    NUM_PROXIES: Setting[int] = Setting(0, _non_negative_int)
+    THREAD_TIMEOUT: Setting[float | None] = Setting(30.0, _optional_seconds)
+    MAX_STREAMS: Setting[int] = Setting(2000, _positive_int)
+    MAX_WEBSOCKETS: Setting[int] = Setting(2000, _positive_int)
+    GC_FREEZE: Setting[bool] = Setting(True, _bool)
+    SERVE_DJANGO: Setting[bool] = Setting(True, _bool)
+    MAX_UPLOAD_SIZE: Setting[int | None] = Setting(None, _optional_size)
+    ON_STARTUP: Setting[list[str]] = Setting(lambda: [], _dotted_list)
+    ON_SHUTDOWN: Setting[list[str]] = Setting(lambda: [], _dotted_list)
+    PAGE_SIZE: Setting[int] = Setting(_default_page_size, _page_size)
+    MAX_PAGE_SIZE: Setting[int] = Setting(100, _positive_int)
 
     def names(self) -> list[str]:
         return [name for name, value in vars(type(self)).items() if isinstance(value, Setting)]

@@ -18,4 +18,5 @@ django.setup(set_prefix=False)
 
 from django_fastapi.application import get_asgi_application  # noqa: E402
 
-application = ASGIMiddleware(get_asgi_application())
+# a2wsgi's ASGIApp type wants its own TypedDict scopes; Starlette's ASGIApp is the generic ASGI 3 one.
+application = ASGIMiddleware(get_asgi_application())  # type: ignore[arg-type]

@@ -92,7 +92,7 @@ class PrivatePostgres:
     def _pg_ctl(self, *args: str) -> None:
         self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.logfile), "-w", "-t", "60", *args)
 
-    def start(self) -> "PrivatePostgres":
+    def start(self) -> PrivatePostgres:
         """initdb and start on a free port the first time (retried if another process takes the port),
         then start again on that same port, so clients configured with it reconnect."""
         if self.port:

@@ -49,7 +49,7 @@ class ServerProcess:
         self._stderr = tempfile.TemporaryFile()
 
     @classmethod
-    def runfastapi(cls, *extra: str, port: int | None = None, **kwargs) -> "ServerProcess":
+    def runfastapi(cls, *extra: str, port: int | None = None, **kwargs) -> ServerProcess:
         port = port if port is not None else free_port()
         args = [sys.executable, "manage.py", "runfastapi", f"127.0.0.1:{port}", "--noreload", *extra]
         return cls(args, port=port, **kwargs)
@@ -75,7 +75,7 @@ class ServerProcess:
         transport = httpx.HTTPTransport(uds=self.uds) if self.uds else None
         return httpx.Client(base_url=self.url, transport=transport, verify=False, http2=self.http2, **kwargs)
 
-    def start(self) -> "ServerProcess":
+    def start(self) -> ServerProcess:
         self.process = subprocess.Popen(
             self.args, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=self._stdout,
             stderr=self._stderr, start_new_session=True,
@@ -128,7 +128,7 @@ class ServerProcess:
             pass
         self.process.wait()
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:

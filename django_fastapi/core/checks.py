@@ -19,8 +19,10 @@ W005 = "django_fastapi.W005"  # FASTAPI_THREADS is above a database pool's max_s
 
 @checks.register("django_fastapi")
 def check_database_connections(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    messages = []
-    for alias, config in settings.DATABASES.items():
+    messages: list[checks.CheckMessage] = []
+    # As Django documents it, not as the stubs' plugin infers it from the settings module's values.
+    databases: dict[str, dict[str, Any]] = settings.DATABASES
+    for alias, config in databases.items():
         if not any(name in config.get("ENGINE", "") for name in ("postgresql", "postgis")):
             continue
         if config.get("CONN_MAX_AGE", 0) == 0 and not config.get("OPTIONS", {}).get("pool"):

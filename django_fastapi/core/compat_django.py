@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import connections
 from django.http import HttpRequest, QueryDict
@@ -42,7 +42,7 @@ class _CsrfCheck(CsrfViewMiddleware):
         return _Rejected(reason)
 
 
-def _unused(request: HttpRequest) -> None:
+def _unused(request: HttpRequest) -> NoReturn:
     raise AssertionError("not called")
 
 
@@ -57,8 +57,8 @@ def csrf_failure_reason(django_request: HttpRequest, endpoint: Any = None) -> st
 
 def set_form(django_request: HttpRequest, form: QueryDict) -> None:
     """``request.POST = form`` with no files, for a body already parsed elsewhere."""
-    django_request.POST = form
-    django_request._files = MultiValueDict()
+    django_request.POST = form  # type: ignore[assignment]  # stubs: only their _ImmutableQueryDict
+    django_request._files = MultiValueDict()  # type: ignore[attr-defined]  # stubs omit the private _files
 
 
 class _HostRequest(HttpRequest):
@@ -84,4 +84,4 @@ def non_atomic_request_aliases(view: Any) -> set[str]:
 def has_connection(alias: str) -> bool:
     """Whether the current thread (or coroutine) already has a connection object for ``alias``,
     without creating one as ``connections[alias]`` would."""
-    return hasattr(connections._connections, alias)
+    return hasattr(connections._connections, alias)  # type: ignore[attr-defined]  # private, not in the stubs

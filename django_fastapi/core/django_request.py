@@ -130,7 +130,7 @@ def set_user(django_request: HttpRequest, user: Any) -> None:
 def _prepare(context: RequestContext, scope: Scope) -> HttpRequest:
     """Build the request once (sync: CSRF_USE_SESSIONS reads the session, on the lane)."""
     if context.django_request is None:
-        django_request = ASGIRequest(scope, context.body)
+        django_request = ASGIRequest(scope, context.body)  # type: ignore[arg-type]  # stubs want IO[bytes]; Django calls read()/readline()/seek()
         for middleware in _django_middleware():
             middleware.process_request(django_request)
         if context.form is not None:

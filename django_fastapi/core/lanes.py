@@ -159,6 +159,7 @@ class Lane:
         while True:
             if job is not None:
                 owner = job.owner
+                assert owner is not None  # jobs without an owner returned above
                 self._run(job)
                 job = pool._after_job(self, owner)
                 if job is not None:
@@ -318,7 +319,9 @@ class LanePool:
             last = owner.lane or (owner.used[-1] if owner.used else None)
             if last is None:
                 last = self._free[-1] if self._free else self.lanes[0]
-            targets = [(lane, [close_old_connections]) for lane in owner.used if lane is not last]
+            targets: list[tuple[Lane, list[Callable[[], Any]]]] = [
+                (lane, [close_old_connections]) for lane in owner.used if lane is not last
+            ]
             targets.append((last, deferred))
             for lane, jobs in targets:
                 lane.deferred.extend(jobs)

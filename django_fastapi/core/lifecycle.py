@@ -18,7 +18,7 @@ import contextvars
 import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import anyio
@@ -29,9 +29,9 @@ from django.dispatch import Signal
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..conf import api_settings
 from .compat_asgiref import outer_sync_executor
 from .compat_asyncio import as_if_sync
-from ..conf import api_settings
 from .lanes import LanePool, LanesBusy, RequestLanes
 from .pools import close_pools, prepare_pools
 
@@ -253,7 +253,7 @@ def close_connections() -> None:
     connections.close_all()
 
 
-def lifespan_for(lanes: LanePool):
+def lifespan_for(lanes: LanePool) -> Callable[[Any], AbstractAsyncContextManager[None]]:
     """A lifespan that closes every lane's connections, and the pools, at shutdown."""
 
     @asynccontextmanager

@@ -73,7 +73,7 @@ def _pinned_signature(call: Callable[..., Any]) -> tuple[inspect.Signature, bool
     return signature.replace(parameters=parameters), changed
 
 
-def _dress(wrapper: Callable[..., Any], call: Callable[..., Any], signature: inspect.Signature):
+def _dress(wrapper: Any, call: Callable[..., Any], signature: inspect.Signature) -> Callable[..., Any]:
     dress(wrapper, signature, like=call)
     setattr(wrapper, ORIGINAL, call)
     return wrapper
@@ -82,11 +82,11 @@ def _dress(wrapper: Callable[..., Any], call: Callable[..., Any], signature: ins
 def _delegate(call: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.isasyncgenfunction(call) or inspect.isasyncgenfunction(getattr(call, "__call__", None)):
 
-        async def dependency(*args: Any, **kwargs: Any) -> Any:
+        async def dependency_generator(*args: Any, **kwargs: Any) -> Any:
             async for item in call(*args, **kwargs):
                 yield item
 
-        return dependency
+        return dependency_generator
 
     async def dependency(*args: Any, **kwargs: Any) -> Any:
         return await call(*args, **kwargs)
@@ -94,7 +94,7 @@ def _delegate(call: Callable[..., Any]) -> Callable[..., Any]:
     return dependency
 
 
-def _is_async(call: Callable[..., Any]) -> bool:
+def _is_async(call: Any) -> bool:  # a function, a partial, or an instance with __call__
     if inspect.isclass(call):
         return False
     target = call if inspect.isroutine(call) or isinstance(call, functools.partial) else call.__call__

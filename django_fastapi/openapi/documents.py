@@ -175,7 +175,7 @@ def openapi_document(app: FastAPI, document: Document) -> dict[str, Any]:
 
 def duplicate_operation_ids(app: FastAPI) -> list[tuple[str, str, list[str]]]:
     """(document name, operation id, ["GET /path", ...]) for each id used twice in one document."""
-    duplicates = []
+    duplicates: list[tuple[str, str, list[str]]] = []
     for document in documents():
         seen: dict[str, list[str]] = {}
         for path, operations in build_document(app, document).get("paths", {}).items():

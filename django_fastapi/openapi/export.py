@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from fastapi import FastAPI
 
 from .documents import DEFAULT, document_named, documents, openapi_document
+
+if TYPE_CHECKING:
+    from django.core.management.base import OutputWrapper
 
 
 def document_names() -> list[str]:
@@ -21,7 +24,7 @@ def openapi_json(app: FastAPI, document: str = DEFAULT) -> str:
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_openapi(app: FastAPI, target: str | IO[str], document: str = DEFAULT) -> int:
+def write_openapi(app: FastAPI, target: str | IO[str] | OutputWrapper, document: str = DEFAULT) -> int:
     """Write the schema to a path or a text stream; returns its size in bytes (UTF-8)."""
     text = openapi_json(app, document)
     data = text.encode("utf-8")
@@ -30,7 +33,8 @@ def write_openapi(app: FastAPI, target: str | IO[str], document: str = DEFAULT) 
         with open(target, "wb") as handle:
             handle.write(data)
     else:
-        target.write(text, ending="") if hasattr(target, "style_func") else target.write(text)
+        # A management command's stdout (an OutputWrapper) adds a newline unless ending="".
+        cast(Any, target).write(text, ending="") if hasattr(target, "style_func") else target.write(text)
     return len(data)
 
 

@@ -12,7 +12,7 @@ import datetime
 import html
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.docs import (
@@ -132,7 +132,8 @@ class DocsRouter(APIRouter):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if self._paths[0] != len(self.routes):
-            self._paths = (len(self.routes), frozenset(route.path for route in self.routes))
+            # Only add_document_routes() adds routes here: APIRoutes, each with a path.
+            self._paths = (len(self.routes), frozenset(cast(Any, route).path for route in self.routes))
         if scope["type"] == "http" and route_path(scope) not in self._paths[1]:
             return Match.NONE, {}
         return super().matches(scope)
@@ -173,7 +174,7 @@ def add_document_routes(app: FastAPI, router: APIRouter, document: Document) -> 
             openapi_url=root_path + prefix + document.openapi_url, title=f"{title} - ReDoc", **redoc_assets()
         )
 
-    add(document.openapi_url, schema)
+    add(cast(str, document.openapi_url), schema)  # add_docs() passes documents that have one
     if document.docs_url is not None:
         add(document.docs_url, swagger_ui)
         router.add_api_route(

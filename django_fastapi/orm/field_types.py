@@ -15,12 +15,16 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from django.core import validators
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models.fields.reverse_related import ForeignObjectRel
+
+if TYPE_CHECKING:
+    from django.contrib.contenttypes.fields import GenericForeignKey
 
 _TYPES: dict[type[models.Field], Any] = {
     models.BooleanField: bool,
@@ -58,6 +62,17 @@ def register_field_type(field_class: type[models.Field], python_type: Any) -> No
     _TYPES[field_class] = python_type
 
 
+def related_model(field: models.Field | ForeignObjectRel | GenericForeignKey) -> type[models.Model]:
+    """The model a relation points to: a class once the app registry is ready (the stubs also
+    allow the unresolved ``"self"``, and None for a field that is not a relation)."""
+    return cast("type[models.Model]", field.related_model)
+
+
+def target_field(field: models.Field) -> models.Field:
+    """The field of the related model that a foreign key or one-to-one stores."""
+    return cast(models.ForeignObject, field).target_field
+
+
 def choice_values(field: models.Field) -> tuple[Any, ...]:
     """The stored values of a field's ``choices`` (groups flattened), or () without choices."""
     if not field.choices:
@@ -72,13 +87,13 @@ def python_type(field: models.Field) -> Any:
     Choices become a ``Literal`` of the stored values.
     """
     if isinstance(field, models.GeneratedField):
-        return python_type(field.output_field)
+        return python_type(cast(models.Field, field.output_field))  # set when the model is
     if field.many_to_many or field.one_to_many:
-        return list[python_type(field.related_model._meta.pk)]
+        return list.__class_getitem__(python_type(related_model(field)._meta.pk))
     if field.is_relation:
         if field.related_model is None or not hasattr(field, "target_field"):
             raise _unsupported(field)
-        return python_type(field.target_field)
+        return python_type(target_field(field))
     values = choice_values(field)
     if values:
         return Literal[values]

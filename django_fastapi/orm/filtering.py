@@ -17,7 +17,7 @@ import datetime
 import keyword
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, cast, get_args, get_origin
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -150,7 +150,7 @@ def _param(
         value = bool
     elif final in ("in", "range"):
         commas = _splits_on_commas(value)
-        value = list[value]
+        value = list.__class_getitem__(value)
         low, high = (1, MAX_IN_VALUES) if final == "in" else (2, 2)
         metadata.append(Field(min_length=low, max_length=high))
         if commas:
@@ -158,7 +158,8 @@ def _param(
         description += " (repeat the parameter" + (", or separate with commas)" if commas else ")")
     argument = name if name.isidentifier() and not keyword.iskeyword(name) else f"param_{index}"
     query = Query(alias=name, title=name, description=description)
-    annotation = Annotated[(value, *metadata, query)]
+    # Annotated built from values: to mypy, Annotated[...] takes only types.
+    annotation = cast(Any, Annotated)[(value, *metadata, query)]
     return _Param(name, argument, f"{path.text}{LOOKUP_SEP}{lookup}", path.to_many, annotation)
 
 

@@ -18,7 +18,7 @@ import operator
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
@@ -69,7 +69,7 @@ class Keyset:
         return cls(tuple(fields))
 
     def order_by(self, reverse: bool = False) -> list[Any]:
-        expressions = []
+        expressions: list[str | models.OrderBy] = []
         for field, descending in self.fields:
             descending = descending != reverse
             column = models.F(field.attname)
@@ -147,7 +147,7 @@ def _orderable(model: type[models.Model], name: str) -> models.Field:
             f"CursorPagination cannot order {label} by {name!r} ({type(field).__name__}): "
             "use a column with an order, such as a date, a number or a string."
         )
-    return field
+    return cast(models.Field, field)  # concrete: a Field
 
 
 def _jsonable(value: Any) -> Any:

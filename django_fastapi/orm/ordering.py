@@ -14,7 +14,7 @@ so pages of a list do not overlap. ``apply(queryset)`` runs no query.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -35,7 +35,7 @@ class Ordering:
     def apply(self, queryset: models.QuerySet) -> models.QuerySet:
         owner = self._ordering_filter
         check_queryset(repr(owner), owner.model, queryset)
-        ordering = list(self.fields)
+        ordering: list[Any] = list(self.fields)  # names, or the model's expressions too
         if not ordering:
             # Nothing asked and no default: keep the queryset's own ordering, made deterministic.
             query = queryset.query
@@ -84,7 +84,8 @@ class OrderingFilter:
             description="Fields to order by, comma-separated or repeated, '-' for descending: "
             + ", ".join(choices) + ".",
         )
-        annotation = Annotated[list[Literal[choices]], BeforeValidator(split_commas), query]
+        # A Literal of values known at run time: to mypy, Literal takes only literals.
+        annotation: Any = Annotated[list.__class_getitem__(cast(Any, Literal)[choices]), BeforeValidator(split_commas), query]
         self.__signature__ = signature([keyword_parameter("ordering", annotation)])
 
     def _check_path(self, path: str, owner: str) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ImproperlyConfigured
@@ -119,7 +119,8 @@ class BasePagination:
     @classmethod
     def response_model(cls, schema: Schema = None) -> type[BaseModel]:
         """The model of a page of ``schema`` rows, for ``response_model=``: ``Page[BookOut]``."""
-        return cls.page_model if schema is None else cls.page_model[schema]
+        # page_model is a generic pydantic model (Page, CursorPage or a subclass): subscriptable.
+        return cls.page_model if schema is None else cast(Any, cls.page_model)[schema]
 
     def sizes(self) -> tuple[int, int]:
         """(default, maximum) page size: the arguments, else the settings."""
@@ -137,8 +138,9 @@ class BasePagination:
         raise NotImplementedError
 
     def paginate_request(
-        self, request: Request, queryset: QuerySet, schema: Schema, **params: Any
+        self, request: Request, queryset: QuerySet, schema: Schema, *args: Any, **params: Any
     ) -> BaseModel:
+        # *args too: to mypy, (..., *args: Any, **params: Any) lets subclasses name their parameters.
         raise NotImplementedError
 
     async def __call__(self, request: Request, **params: Any) -> Paging:
@@ -248,12 +250,13 @@ class CursorPagination(BasePagination):
     def paginate_request(
         self, request: Request, queryset: QuerySet, schema: Schema, *, cursor: str | None, page_size: int
     ) -> BaseModel:
-        keyset = Keyset.for_model(queryset.model, self.ordering)
+        model: type[Model] = queryset.model
+        keyset = Keyset.for_model(model, self.ordering)
         position, reverse = _decode(keyset, cursor) if cursor is not None else (None, False)
-        rows = queryset.order_by(*keyset.order_by(reverse))
+        ordered = queryset.order_by(*keyset.order_by(reverse))
         if position is not None:
-            rows = rows.filter(keyset.after(position, reverse))
-        rows = list(rows[: page_size + 1])  # the extra row tells whether there is a further page
+            ordered = ordered.filter(keyset.after(position, reverse))
+        rows = list(ordered[: page_size + 1])  # the extra row tells whether there is a further page
         further = len(rows) > page_size
         del rows[page_size:]
         if reverse:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import weakref
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from ..core import signatures
 from ..core.compat_fastapi import query_parameters, serving_route
+from .field_types import related_model
 
 
 def split_commas(values: Any) -> Any:
@@ -57,7 +58,7 @@ def resolve_path(model: type[models.Model], path: str, owner: str) -> FieldPath:
                     f"{owner}: {path!r} is not a field path of {model._meta.label}: "
                     f"{field.name!r} is not a relation, so nothing follows it."
                 )
-            opts = field.related_model._meta
+            opts = related_model(field)._meta
         try:
             field = opts.pk if part == "pk" else opts.get_field(part)
         except FieldDoesNotExist:
@@ -118,7 +119,7 @@ def _query_names(route: Any) -> frozenset[str]:
     return frozenset(names)
 
 
-def declared_query_params(scope: dict[str, Any]) -> frozenset[str] | None:
+def declared_query_params(scope: MutableMapping[str, Any]) -> frozenset[str] | None:
     """Every query parameter the route serving ``scope`` declares, or None outside a route."""
     route = serving_route(scope)
     if route is None:

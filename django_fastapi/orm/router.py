@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_permission_codename
@@ -126,7 +126,7 @@ class ModelRouter(APIRouter):
     def get_object(self, request: Request, user: Any, lookup: Any, action: str) -> models.Model:
         try:
             instance = self.read_queryset(request, user).get(**{self.lookup_field: lookup})
-        except self.model.DoesNotExist:
+        except self.model.DoesNotExist:  # type: ignore[attr-defined]  # every concrete model has it; the stubs declare it per model
             raise Http404(f"No {self.model._meta.verbose_name} matches the given query.") from None
         permission = self.permissions[action]
         if self.object_permissions and permission is not None and not callable(permission) and permission != "authenticated":
@@ -189,7 +189,7 @@ class ModelRouter(APIRouter):
         if permissions is None:
             return dict.fromkeys(ACTIONS)
         opts = self.model._meta
-        defaults = {
+        defaults: dict[str, Permission] = {
             action: f"{opts.app_label}.{get_permission_codename(perm, opts)}"
             for action, perm in MODEL_PERMISSIONS.items()
         }
@@ -216,7 +216,8 @@ class ModelRouter(APIRouter):
     def _add_action(self, action: str) -> None:
         opts = self.model._meta
         read = self.schemas.read
-        lookup_type = python_type(opts.get_field(self.lookup_field) if self.lookup_field != "pk" else opts.pk)
+        lookup_field = opts.get_field(self.lookup_field) if self.lookup_field != "pk" else opts.pk
+        lookup_type = python_type(cast(models.Field, lookup_field))  # it refuses what it cannot type
         common = [
             keyword_parameter("request", Request),
             keyword_parameter("user", Any, Depends(optional_user)),
@@ -239,7 +240,7 @@ class ModelRouter(APIRouter):
             def handler(request: Request, user: Any, paging: Any = None, **query_filters: Any) -> Any:
                 return self._list(request, user, paging, list(query_filters.values()))
 
-            response_model = list[read] if self.pagination is None else self.pagination.response_model(read)
+            response_model = list.__class_getitem__(read) if self.pagination is None else self.pagination.response_model(read)
             self._route("", "GET", handler, [*common, *paging, *filters], response_model=response_model,
                         summary=f"List {opts.verbose_name_plural}", **route)
         elif action == "retrieve":
@@ -287,12 +288,13 @@ class ModelRouter(APIRouter):
 def _endpoint(handler: Callable[..., Any], is_async: bool) -> Callable[..., Any]:
     if is_async:
 
-        async def endpoint(**values: Any) -> Any:
+        async def async_endpoint(**values: Any) -> Any:
             return await sync_to_async(handler, thread_sensitive=True)(**values)
 
+        endpoint = async_endpoint  # renamed by ModelRouter._route()
     else:
 
-        def endpoint(**values: Any) -> Any:
+        def sync_endpoint(**values: Any) -> Any:
             return handler(**values)
 
     return endpoint

@@ -15,7 +15,7 @@ raises ``Conflict`` (409) naming the field, or each field of a multi-field const
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
@@ -24,6 +24,7 @@ from fastapi import HTTPException
 from pydantic import BaseModel
 
 from ..core.exceptions import validation_errors
+from .field_types import related_model, target_field
 
 M = TypeVar("M", bound=models.Model)
 Errors = dict[str, list[ValidationError]]
@@ -96,7 +97,8 @@ def _field(model: type[models.Model], key: str, creating: bool, *, client: bool)
     opts = model._meta
     name = f"{model.__name__}.{key}"
     try:
-        field = opts.get_field(key)
+        # A field, a reverse relation or a GenericForeignKey: the checks below keep only fields.
+        field: Any = opts.get_field(key)
     except FieldDoesNotExist:
         fields = [*opts.concrete_fields, *opts.many_to_many]
         names = ", ".join(f.name for f in fields if f.editable and not isinstance(f, models.AutoField))
@@ -193,7 +195,8 @@ def _errors(
     for model_class, constraints in instance.get_constraints():
         for constraint in constraints:
             try:
-                constraint.validate(model_class, instance, exclude=failed, using=using)
+                # django-stubs lacks BaseConstraint.validate() (Django 4.1+ has it on every constraint).
+                constraint.validate(model_class, instance, exclude=failed, using=using)  # type: ignore[attr-defined]
             except ValidationError as error:
                 if isinstance(constraint, models.UniqueConstraint):
                     for item in error.error_list:
@@ -211,7 +214,8 @@ def _add_conflict(
     for name in list(names) or [NON_FIELD_ERRORS]:
         entry = error
         if name != NON_FIELD_ERRORS and isinstance(error.params, dict):
-            value = getattr(instance, instance._meta.get_field(name).attname)
+            concrete = cast(models.Field, instance._meta.get_field(name))  # a constraint's field
+            value = getattr(instance, concrete.attname)
             params = {**error.params, "value": value}
             entry = ValidationError(error.message, code=error.code, params=params)
         conflicts.setdefault(name, []).append(entry)
@@ -221,7 +225,7 @@ def _existing_keys(instance: models.Model, field: models.Field, value: Any) -> l
     """The target keys of a many-to-many value, all checked to exist in one query."""
     if value is None or isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         raise ValidationError("Enter a list of primary keys.", code="list_type")
-    target, related = field.target_field, field.related_model
+    target, related = target_field(field), related_model(field)
     keys = list(dict.fromkeys(_target_key(field, item) for item in value))
     if not keys:
         if not field.blank:
@@ -247,10 +251,10 @@ def _existing_keys(instance: models.Model, field: models.Field, value: Any) -> l
 
 def _target_key(field: models.Field, item: Any) -> Any:
     if not isinstance(item, models.Model):
-        return field.target_field.to_python(item)
-    if not isinstance(item, field.related_model):
-        raise TypeError(f"{field} takes {field.related_model.__name__} instances or keys; got {item!r}.")
-    return getattr(item, field.target_field.attname)
+        return target_field(field).to_python(item)
+    if not isinstance(item, related_model(field)):
+        raise TypeError(f"{field} takes {related_model(field).__name__} instances or keys; got {item!r}.")
+    return getattr(item, target_field(field).attname)
 
 
 def _is_unique_violation(error: IntegrityError) -> bool:

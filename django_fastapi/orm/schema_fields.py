@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -21,7 +21,7 @@ from django.utils.text import capfirst
 from pydantic import AliasChoices, BeforeValidator, Field
 from pydantic.fields import FieldInfo
 
-from .field_types import choice_values, constraints, python_type
+from .field_types import choice_values, constraints, python_type, related_model
 
 AnyField = Union[models.Field, ForeignObjectRel]
 Definition = tuple[Any, FieldInfo]
@@ -49,14 +49,14 @@ def read_definition(
         return _read_relation(field, nested, info, select, prefetch)
     if isinstance(field, models.FileField):
         return Annotated[Optional[str], BeforeValidator(_file_url)], Field(**info)
-    annotation = _value_type(field)
+    annotation = _value_type(cast(models.Field, field))  # a ForeignObjectRel is a relation
     return (Optional[annotation] if field.null else annotation), Field(**info)
 
 
 def write_definition(field: models.Field, mode: str) -> Definition:
     """The field in a request body: the model's constraints, and its default unless ``patch``."""
     if field.many_to_many:
-        annotation = list[python_type(field.related_model._meta.pk)]
+        annotation: Any = list.__class_getitem__(python_type(related_model(field)._meta.pk))
         if not field.blank:
             annotation = Annotated[annotation, Field(min_length=1)]  # as ModelForm and DRF
     else:
@@ -82,7 +82,8 @@ def extra_definition(value: Any, field: AnyField | None, mode: str) -> Definitio
     else:
         annotation, info = value, Field(**(_labels(field) if field is not None else {}))
     if mode == "patch" and info.is_required():
-        return Annotated[annotation, info], Field(default_factory=leave_unset)
+        # pydantic types Field() as its default's type (for `x: int = Field(...)`), here None.
+        return Annotated[annotation, info], Field(default_factory=leave_unset)  # type: ignore[return-value]
     return annotation, info
 
 
@@ -96,29 +97,31 @@ def leave_unset() -> None:
 def _read_relation(
     field: AnyField,
     nested: type | None,
-    info: dict[str, str],
+    info: dict[str, Any],
     select: list[str],
     prefetch: list[str],
 ) -> Definition:
     reverse = isinstance(field, ForeignObjectRel)
     to_many = field.many_to_many or field.one_to_many
     if not reverse and not to_many:
-        annotation = python_type(field)  # also refuses a generic foreign key, naming it
+        forward = cast(models.Field, field)  # not reverse
+        annotation = python_type(forward)  # also refuses a generic foreign key, naming it
         if nested is None:
             # The key column: no query, whether or not the related row was selected.
-            alias = AliasChoices(field.attname, field.name)
+            alias = AliasChoices(forward.attname, forward.name)
             annotation = Optional[annotation] if field.null else annotation
             return annotation, Field(validation_alias=alias, **info)
     nested_select, nested_prefetch = getattr(nested, "__query_plan__", ((), ()))
-    attribute = field.get_accessor_name() if reverse else field.name
-    key = python_type(field.related_model._meta.pk)
+    # A reverse relation in a schema has an accessor (only a hidden one has none).
+    attribute = cast(str, field.get_accessor_name()) if isinstance(field, ForeignObjectRel) else field.name
+    key = python_type(related_model(field)._meta.pk)
     if to_many:
         prefetch.append(attribute)
         prefetch.extend(f"{attribute}__{path}" for path in (*nested_select, *nested_prefetch))
         item, read = (nested, _objects) if nested is not None else (key, _keys)
-        return Annotated[list[item], BeforeValidator(read)], Field(**info)
+        return Annotated[list.__class_getitem__(item), BeforeValidator(read)], Field(**info)
     # select_related() names a reverse one-to-one by its query name, prefetch_related by attribute.
-    query_name = field.field.related_query_name() if reverse else field.name
+    query_name = field.field.related_query_name() if isinstance(field, ForeignObjectRel) else field.name
     select.append(query_name)
     select.extend(f"{query_name}__{path}" for path in nested_select)
     prefetch.extend(f"{attribute}__{path}" for path in nested_prefetch)
@@ -164,9 +167,9 @@ def _value_type(field: models.Field) -> Any:
     return annotation
 
 
-def _labels(field: AnyField) -> dict[str, str]:
+def _labels(field: AnyField) -> dict[str, Any]:
     if isinstance(field, ForeignObjectRel):
-        opts = field.related_model._meta
+        opts = related_model(field)._meta
         to_many = field.many_to_many or field.one_to_many
         return {"title": str(capfirst(opts.verbose_name_plural if to_many else opts.verbose_name))}
     labels = {"title": str(capfirst(field.verbose_name))}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -156,7 +156,7 @@ def model_schemas(
     model field needs its type declared for writing as much as for reading).
     """
     base = name or model.__name__
-    common = {"exclude": exclude, "read_only": read_only}
+    common: dict[str, Any] = {"exclude": exclude, "read_only": read_only}
     variants = {
         "read": model_schema(model, fields=fields, nested=nested, extra=extra, name=base, **common)
     }
@@ -197,7 +197,7 @@ def _build(model, mode, fields, exclude, read_only, nested, extra, name) -> type
     select: list[str] = []
     prefetch: list[str] = []
     for field_name in names:
-        field = known.get(field_name)
+        field: Any = known.get(field_name)  # None only for a name that extra= adds
         if field_name in extra:
             definitions[field_name] = extra_definition(extra[field_name], field, mode)
         elif mode == "read":
@@ -207,8 +207,12 @@ def _build(model, mode, fields, exclude, read_only, nested, extra, name) -> type
             definitions[field_name] = write_definition(field, mode)
     for field_name, value in extra.items():
         definitions.setdefault(field_name, extra_definition(value, known.get(field_name), mode))
-    base = ReadSchema if mode == "read" else WriteSchema
-    schema = create_model(name, __base__=base, __module__=model.__module__, **definitions)
+    base: type[ReadSchema | WriteSchema] = ReadSchema if mode == "read" else WriteSchema
+    # create_model() returns a subclass of __base__; its stub says BaseModel for a union of bases.
+    schema = cast(
+        "type[ReadSchema | WriteSchema]",
+        create_model(name, __base__=base, __module__=model.__module__, **definitions),
+    )
     schema.__django_model__ = model
     schema.__django_mode__ = mode
     schema.__query_plan__ = (tuple(dict.fromkeys(select)), tuple(dict.fromkeys(prefetch)))
@@ -218,10 +222,14 @@ def _build(model, mode, fields, exclude, read_only, nested, extra, name) -> type
 def _known_fields(model: type[models.Model]) -> dict[str, Any]:
     """Forward fields in declaration order (as ModelForm), then reverse relations by accessor."""
     opts = model._meta
-    found = {field.name: field for field in sorted([*opts.concrete_fields, *opts.many_to_many])}
+    # Field.__lt__ orders by creation_counter; django-stubs does not declare it.
+    found: dict[str, Any] = {
+        field.name: field
+        for field in sorted([*opts.concrete_fields, *opts.many_to_many])  # type: ignore[type-var]
+    }
     for field in opts.get_fields():
         if isinstance(field, ForeignObjectRel):
-            found.setdefault(field.get_accessor_name(), field)
+            found.setdefault(cast(str, field.get_accessor_name()), field)  # get_fields() hides the hidden
         else:
             found.setdefault(field.name, field)  # private fields: generic relations
     return found

@@ -5,10 +5,10 @@ Discovery returns values and changes no global state; ``application.py`` mounts 
 
 from __future__ import annotations
 
+import sysconfig
 import traceback
 from dataclasses import dataclass, field
 from importlib import import_module
-import sysconfig
 from pathlib import Path
 from types import ModuleType
 from typing import Any

@@ -159,7 +159,8 @@ def django_application(*, serve_static: bool) -> ASGIApp:
         from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
         application = ASGIStaticFilesHandler(application)
-    return application
+    # An ASGI 3 app; django-stubs types its scope as dict, Starlette's ASGIApp as MutableMapping.
+    return application  # type: ignore[return-value]
 
 
 def url_patterns() -> Iterator[tuple[str, str, str]]:

@@ -8,7 +8,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.routing import BaseRoute
 
 from ..conf import api_settings
 from ..core.compat_fastapi import route_contexts
@@ -39,7 +38,7 @@ def _dotted(call: Any) -> str:
 
 
 def _is_async(call: Any) -> bool:
-    target = original(call)
+    target: Any = original(call)  # a function, a class, or an instance with __call__
     if not inspect.isroutine(target) and not inspect.isclass(target) and callable(target):
         target = target.__call__
     return inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target)
@@ -94,7 +93,7 @@ def route_conflicts(mounts: list[Mount] | None = None) -> list[tuple[str, str, s
     seen: dict[tuple[str, str], str] = {}
     conflicts = []
     for item in discover() if mounts is None else mounts:
-        bases = [api_settings.API_PREFIX + (f"/{v}" if v else "") + item.prefix for v in item.versions or [None]]
+        bases = [api_settings.API_PREFIX + (f"/{v}" if v else "") + item.prefix for v in item.versions or (None,)]
         for base, (original_route, route) in ((base, pair) for base in bases for pair in route_contexts(item.router.routes)):
             path = base + (getattr(route, "path", "") or "")
             pattern = re.sub(r"\{[^}:]+", "{", path)

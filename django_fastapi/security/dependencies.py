@@ -24,7 +24,7 @@ code (permission backends, sessions) runs on the request's thread, via ``sync_to
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, cast
 
 from asgiref.sync import sync_to_async
 from django.contrib import auth as django_auth
@@ -40,6 +40,12 @@ from .sources import (
     resolve,
     set_authentication,
 )
+
+if TYPE_CHECKING:
+    # Types only: importing models before the app registry is ready raises AppRegistryNotReady.
+    # (So dependencies return Any: pinning evaluates their annotations at run time.)
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 FORBIDDEN = "You do not have permission to perform this action."
 
@@ -99,11 +105,29 @@ async def superuser(user: Any = Depends(active_user)) -> Any:
     return user
 
 
-OptionalUser = Annotated[Any, Depends(optional_user)]
-CurrentUser = Annotated[Any, Depends(current_user)]
-ActiveUser = Annotated[Any, Depends(active_user)]
-StaffUser = Annotated[Any, Depends(staff_user)]
-Superuser = Annotated[Any, Depends(superuser)]
+if TYPE_CHECKING:
+    # What mypy sees: the user model (a custom AUTH_USER_MODEL is an AbstractBaseUser too).
+    OptionalUser = Annotated[AbstractBaseUser | AnonymousUser, Depends(optional_user)]
+    CurrentUser = Annotated[AbstractBaseUser, Depends(current_user)]
+    ActiveUser = Annotated[AbstractBaseUser, Depends(active_user)]
+    StaffUser = Annotated[AbstractBaseUser, Depends(staff_user)]
+    Superuser = Annotated[AbstractBaseUser, Depends(superuser)]
+else:
+    # At run time FastAPI reads only the dependency, and the models may not be importable yet.
+    OptionalUser = Annotated[Any, Depends(optional_user)]
+    CurrentUser = Annotated[Any, Depends(current_user)]
+    ActiveUser = Annotated[Any, Depends(active_user)]
+    StaffUser = Annotated[Any, Depends(staff_user)]
+    Superuser = Annotated[Any, Depends(superuser)]
+
+
+class _PermissionsUser(Protocol):
+    # Django's user models (via PermissionsMixin) and AnonymousUser; AbstractBaseUser alone does
+    # not declare has_perms().
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    def has_perms(self, perm_list: Iterable[str], obj: Any = None) -> bool: ...
 
 
 def _perm_list(perms: str | Iterable[str]) -> tuple[str, ...]:
@@ -142,30 +166,30 @@ def require_perms(*perms: str, obj: Callable[..., Any] | None = None) -> Callabl
     return has_object_perms
 
 
-def check_perms(user: Any, perms: str | Iterable[str], obj: Any = None) -> None:
+def check_perms(user: AbstractBaseUser | AnonymousUser, perms: str | Iterable[str], obj: Any = None) -> None:
     """401 for an anonymous user; 403 unless ``user.has_perms(perms, obj)``. For sync endpoints."""
     if not user.is_authenticated:
         raise not_authenticated()
-    if not user.has_perms(_perm_list(perms), obj):
+    if not cast(_PermissionsUser, user).has_perms(_perm_list(perms), obj):
         raise forbidden()
 
 
-async def acheck_perms(user: Any, perms: str | Iterable[str], obj: Any = None) -> None:
+async def acheck_perms(user: AbstractBaseUser | AnonymousUser, perms: str | Iterable[str], obj: Any = None) -> None:
     """``check_perms`` for async endpoints: the backends run on the request's thread."""
     await sync_to_async(check_perms, thread_sensitive=True)(user, perms, obj)
 
 
-def check_object_perms(user: Any, perms: str | Iterable[str], obj: Any) -> None:
+def check_object_perms(user: AbstractBaseUser | AnonymousUser, perms: str | Iterable[str], obj: Any) -> None:
     """403 unless a backend grants ``perms`` on ``obj``, which the endpoint has just loaded."""
     check_perms(user, perms, obj)
 
 
-async def acheck_object_perms(user: Any, perms: str | Iterable[str], obj: Any) -> None:
+async def acheck_object_perms(user: AbstractBaseUser | AnonymousUser, perms: str | Iterable[str], obj: Any) -> None:
     """``check_object_perms`` for async endpoints."""
     await acheck_perms(user, perms, obj)
 
 
-async def authenticate_user(request: Request, **credentials: Any) -> Any:
+async def authenticate_user(request: Request, **credentials: Any) -> AbstractBaseUser | None:
     """``django.contrib.auth.authenticate(request, **credentials)``: the user, or None (and
     ``user_login_failed`` sent)."""
     return await run_with_django_request(
@@ -173,7 +197,7 @@ async def authenticate_user(request: Request, **credentials: Any) -> Any:
     )
 
 
-async def login(request: Request, user: Any, backend: str | None = None) -> None:
+async def login(request: Request, user: AbstractBaseUser, backend: str | None = None) -> None:
     """Log ``user`` in to the session as ``django.contrib.auth.login`` does: a new session key, a
     new CSRF token, ``user_logged_in`` sent; the response sets the cookies."""
     await run_with_django_request(request, django_auth.login, user, backend)

@@ -14,7 +14,7 @@ API clients that are not browsers use bearer tokens instead, and need none of th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -62,7 +62,9 @@ def _describe(user: Any) -> UserInfo:
 @router.get("/csrf", response_model=CsrfToken)
 async def csrf(token: str = Depends(get_csrf_token)) -> CsrfToken:
     return CsrfToken(
-        csrf_token=token, header_name=HttpHeaders.parse_header_name(settings.CSRF_HEADER_NAME)
+        csrf_token=token,
+        # CSRF_HEADER_NAME is a META key such as "HTTP_X_CSRFTOKEN": it has a header name.
+        header_name=cast(str, HttpHeaders.parse_header_name(settings.CSRF_HEADER_NAME)),
     )
 
 

@@ -31,8 +31,8 @@ from fastapi.security import APIKeyCookie, HTTPBasic, HTTPBearer
 from fastapi.security.base import SecurityBase
 
 from ..conf import AUTHENTICATION_SOURCES, api_settings
-from ..core.signatures import keyword_parameter, request_parameter, signature
 from ..core.django_request import request_context, run_with_django_request, set_user
+from ..core.signatures import keyword_parameter, request_parameter, signature
 from .csrf import enforce_csrf
 
 

@@ -6,6 +6,7 @@ import errno
 import os
 import socket
 import ssl
+from typing import cast
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -50,7 +51,7 @@ def ensure_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            reasons = {
+            reasons: dict[int | None, str] = {
                 errno.EADDRINUSE: f"is already in use. Stop the other server or choose another port, e.g. runfastapi {port + 1}",
                 errno.EACCES: "needs permissions you don't have. Choose a port above 1023",
                 errno.EADDRNOTAVAIL: "is on an address this machine does not have",
@@ -64,7 +65,9 @@ def ensure_tls_loads(options: ServeOptions) -> None:
     password = options.extra.get("ssl_keyfile_password", options.extra.get("keyfile_password"))
     try:
         ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
-            options.ssl_certfile, options.ssl_keyfile, password=password or (lambda: "")
+            cast(str, options.ssl_certfile),  # validate() calls this only with a certificate
+            options.ssl_keyfile,
+            password=password or (lambda: ""),
         )
     except ssl.SSLError as exc:
         raise ServeError(

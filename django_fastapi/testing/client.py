@@ -21,11 +21,11 @@ from typing import Any
 import httpx
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
+from django.core import signals
+from django.db import close_old_connections
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.test import Client as DjangoClient
-from django.core import signals
-from django.db import close_old_connections
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..application import get_application

@@ -73,11 +73,11 @@ class LiveServer:
         # hypercorn owns, and closes, the descriptor it is given.
         config.bind = [f"fd://{os.dup(self._socket.fileno())}"]
         config.loglevel = "WARNING"
-        self._stop = asyncio.Event()
+        self._stop = stop = asyncio.Event()
         self._loop = asyncio.get_running_loop()
 
         async def until_stopped() -> None:
-            await self._stop.wait()
+            await stop.wait()
 
         async def started() -> None:
             # hypercorn serves the lifespan before it accepts; a request answered means ready.
@@ -93,7 +93,9 @@ class LiveServer:
 
         probe = asyncio.ensure_future(started())
         try:
-            await serve(self.app, config, shutdown_trigger=until_stopped)
+            # hypercorn's ASGIFramework type (its own TypedDict scopes) does not accept Starlette's
+            # generic ASGI signature, though FastAPI is an ASGI 3 application.
+            await serve(self.app, config, shutdown_trigger=until_stopped)  # type: ignore[arg-type]
         finally:
             probe.cancel()
 

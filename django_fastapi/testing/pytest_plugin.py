@@ -8,12 +8,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from .client import Client
+    from .live_server import LiveServer
+
 
 @pytest.fixture
-def api_client():
+def api_client() -> Client:
     # pytest loads this plugin in every run, before Django is configured: the clients load on use.
     from .client import Client
 
@@ -21,7 +26,7 @@ def api_client():
 
 
 @pytest.fixture
-def admin_api_client(db, admin_user):
+def admin_api_client(db: None, admin_user: Any) -> Client:
     """A ``Client`` logged in (``force_login``) as pytest-django's ``admin_user``."""
     from .client import Client
 
@@ -31,7 +36,7 @@ def admin_api_client(db, admin_user):
 
 
 @pytest.fixture
-def live_api_server(transactional_db) -> Iterator:
+def live_api_server(transactional_db: None) -> Iterator[LiveServer]:
     # Loaded on use, as in api_client.
     from .live_server import LiveServer
 

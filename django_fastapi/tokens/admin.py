@@ -1,9 +1,12 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
 from .models import Token
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups  # the stubs' type of ModelAdmin.fields
 
 
 @admin.register(Token)
@@ -14,7 +17,7 @@ class TokenAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     actions = ["revoke_tokens"]
 
-    def get_fields(self, request: HttpRequest, obj: Token | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Token | None = None) -> "_FieldGroups":
         if obj is None:
             return ["user", "name", "expires_at"]
         return ["prefix", "user", "name", "created_at", "expires_at", "last_used_at", "revoked_at"]

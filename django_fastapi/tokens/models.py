@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import secrets
 import string
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -54,7 +55,7 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-class TokenManager(models.Manager):
+class TokenManager(models.Manager["Token"]):
     def create_token(
         self,
         user: models.Model,
@@ -68,8 +69,9 @@ class TokenManager(models.Manager):
         prefix = token_prefix(raw)
         if prefix is None:
             raise ValueError(f"A token looks like {MARK}<10 characters>_<secret>.")
+        # Any: the stubs' plugin types the key as the project's AUTH_USER_MODEL, not any user model.
         token = self.create(
-            user=user, name=name, prefix=prefix, digest=token_digest(raw), expires_at=expires_at
+            user=cast(Any, user), name=name, prefix=prefix, digest=token_digest(raw), expires_at=expires_at
         )
         return token, raw
 
@@ -137,5 +139,5 @@ class Token(models.Model):
     def set_new_token(self) -> str:
         """Give this unsaved token a new secret; returns the raw token (the admin's add form)."""
         raw = generate_token()
-        self.prefix, self.digest = token_prefix(raw), token_digest(raw)
+        self.prefix, self.digest = cast(str, token_prefix(raw)), token_digest(raw)  # well-formed
         return raw

@@ -159,7 +159,7 @@ def test_clients_trickling_bodies_hold_no_lane(lanes_app, settings, server):
     assert created == 201
 
 
-def test_sync_work_of_one_request_may_use_several_lanes_with_signals_once(lanes_app, recorded_signals):
+def test_sync_work_of_one_request_may_use_several_lanes_with_signals_once(lanes_app, recorded_signals):  # noqa: F811 (a fixture)
     """A waiting request's lane is taken by another request meanwhile, so its next job runs on
     the other lane; which lane is free is up to timing, so the scenario repeats until it happens."""
 

@@ -16,7 +16,12 @@ pytest.importorskip("hypercorn")
 
 from hypercorn.config import Config  # noqa: E402
 
-from django_fastapi.server.compat_hypercorn import WORKERS, close_sockets, create_sockets, worker_function  # noqa: E402
+from django_fastapi.server.compat_hypercorn import (  # noqa: E402
+    WORKERS,
+    close_sockets,
+    create_sockets,
+    worker_function,
+)
 
 HYPERCORN = f"hypercorn {version('hypercorn')}"
 

@@ -1,6 +1,7 @@
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_fastapi.application import get_application
 from django_fastapi.openapi.export import document_names, schema_is_current, write_openapi
@@ -10,7 +11,7 @@ from django_fastapi.routing.routes import filter_routes, format_table, route_tab
 class Command(BaseCommand):
     help = "List every route of the project's FastAPI application, or write or check an OpenAPI schema."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--format", choices=["table", "json"], default="table", help="Output format (default: %(default)s).")
         parser.add_argument("--app", metavar="LABEL", help="Only routes contributed by this app label.")
         parser.add_argument("--method", metavar="METHOD", help="Only routes answering this HTTP method, e.g. GET.")
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--check", metavar="FILE", help="Exit 1 if FILE differs from the live OpenAPI schema (for CI).")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["output"] and not options["openapi"]:
             raise CommandError("--output goes with --openapi: manage.py fastapi_routes --openapi --output schema.json")
         if options["document"] not in document_names():

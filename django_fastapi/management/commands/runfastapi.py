@@ -1,19 +1,20 @@
 import os
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import CommandError, SystemCheckError
+from django.core.management.base import CommandError, CommandParser, SystemCheckError
 from django.core.management.commands.runserver import Command as RunserverCommand
 from django.db import connections
 from django.utils import autoreload
 
+from django_fastapi.application import get_application, get_asgi_application
 from django_fastapi.conf import SERVERS, api_settings
 from django_fastapi.routing.discovery import watch_api_modules
 from django_fastapi.routing.dispatch import pass_static_to_workers, runserver_static
 from django_fastapi.server.preflight import banner, validate
 from django_fastapi.server.servers import LOG_LEVELS, ServeOptions, resolve_server
-from django_fastapi.application import get_application, get_asgi_application
 
 
 class Command(RunserverCommand):
@@ -22,8 +23,11 @@ class Command(RunserverCommand):
         "Django's admin, views and (under DEBUG) static files."
     )
     requires_system_checks = []
+    # Set by runserver's handle() from addrport; django-stubs does not declare them.
+    addr: str
+    port: str
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", help="Port, or address:port, e.g. 8001, 0.0.0.0:8001, [::1]:8001 (default: 127.0.0.1:8000).")
         parser.add_argument("--ipv6", "-6", action="store_true", dest="use_ipv6", help="Use an IPv6 address (default ::1).")
         parser.add_argument("--noreload", action="store_false", dest="use_reloader", default=None, help="Do not reload on code changes (the default when DEBUG is False or with --workers).")
@@ -42,7 +46,7 @@ class Command(RunserverCommand):
         parser.add_argument("--access-log", action="store_true", default=None, help="Also print the server's own access log (off: the bridge logs each request to 'django_fastapi.server').")
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             self.server = resolve_server(options["server"])
         except ImproperlyConfigured as exc:
@@ -52,7 +56,7 @@ class Command(RunserverCommand):
         autoreload.autoreload_started.connect(watch_api_modules, dispatch_uid="django_fastapi_api_modules")
         super().handle(*args, **options)
 
-    def run(self, **options):
+    def run(self, **options: Any) -> None:
         # Bad options end here, in the process the user started, before any autoreloader: one line
         # and exit status 1 in every mode.
         try:
@@ -61,7 +65,7 @@ class Command(RunserverCommand):
             raise CommandError(str(exc)) from exc
         super().run(**options)
 
-    def fail(self, message, options):
+    def fail(self, message: str, options: dict[str, Any]) -> None:
         """Under the autoreloader this runs in a thread, where raising would leave the process
         waiting for a file change: say it and exit, as runserver does."""
         if options["use_reloader"]:
@@ -69,7 +73,7 @@ class Command(RunserverCommand):
             os._exit(1)
         raise CommandError(message)
 
-    def serve_options(self, options):
+    def serve_options(self, options: dict[str, Any]) -> ServeOptions:
         return ServeOptions(
             host=self.addr,
             port=int(self.port),
@@ -86,7 +90,7 @@ class Command(RunserverCommand):
             extra=api_settings.SERVER_OPTIONS.get(self.server.name, {}),
         )
 
-    def inner_run(self, *args, **options):
+    def inner_run(self, *args: Any, **options: Any) -> None:
         autoreload.raise_last_exception()
         if not options["skip_checks"]:
             self.stdout.write("Performing system checks...\n\n")

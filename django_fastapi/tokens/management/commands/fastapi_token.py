@@ -1,7 +1,8 @@
 import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from django_fastapi.tokens.models import Token
@@ -10,7 +11,7 @@ from django_fastapi.tokens.models import Token
 class Command(BaseCommand):
     help = "Create, list or revoke API tokens for bearer authentication."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(
             dest="action", required=True, metavar="{create,list,revoke}"
         )
@@ -29,10 +30,10 @@ class Command(BaseCommand):
         revoke = actions.add_parser("revoke", help="Revoke the token with this prefix.")
         revoke.add_argument("prefix")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, options["action"])(**options)
 
-    def create(self, username, name, expires_in, **options):
+    def create(self, username: str, name: str, expires_in: int | None, **options: Any) -> None:
         if expires_in is not None and expires_in < 1:
             raise CommandError(
                 f"--expires-in must be a number of days, 1 or more; got {expires_in!r}."
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             f"Created token {token.prefix} for {username!r}; it will not be shown again."
         )
 
-    def list(self, user, **options):
+    def list(self, user: str | None, **options: Any) -> None:
         tokens = Token.objects.select_related("user")
         if user is not None:
             tokens = tokens.filter(user=_user(user))
@@ -63,7 +64,7 @@ class Command(BaseCommand):
                 )
             )
 
-    def revoke(self, prefix, **options):
+    def revoke(self, prefix: str, **options: Any) -> None:
         try:
             Token.objects.revoke(prefix)
         except Token.DoesNotExist:
@@ -73,7 +74,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Revoked {prefix}.")
 
 
-def _user(username):
+def _user(username: str) -> Any:  # the project's user model
     User = get_user_model()
     try:
         return User._default_manager.get_by_natural_key(username)
@@ -81,5 +82,5 @@ def _user(username):
         raise CommandError(f"No user is named {username!r}.") from None
 
 
-def _when(moment):
+def _when(moment: datetime.datetime | None) -> str:
     return moment.isoformat(timespec="seconds") if moment else "-"
