@@ -286,6 +286,7 @@ class ModelRouter(APIRouter):
 
 
 def _endpoint(handler: Callable[..., Any], is_async: bool) -> Callable[..., Any]:
+    endpoint: Callable[..., Any]
     if is_async:
 
         async def async_endpoint(**values: Any) -> Any:
@@ -297,6 +298,7 @@ def _endpoint(handler: Callable[..., Any], is_async: bool) -> Callable[..., Any]
         def sync_endpoint(**values: Any) -> Any:
             return handler(**values)
 
+        endpoint = sync_endpoint
     return endpoint
 
 
