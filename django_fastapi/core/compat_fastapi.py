@@ -62,6 +62,18 @@ def _dependants(route: Any) -> Iterator[Any]:
         pending.extend(getattr(current, "dependencies", []))
 
 
+def dependency_chains(route: Any) -> Iterator[tuple[Any, ...]]:
+    """For every dependency under the route, the callables from the route's first dependency
+    down to it (a dependency reached twice gives two chains)."""
+    pending: list[tuple[Any, tuple[Any, ...]]] = [(getattr(route, "dependant", None), ())]
+    while pending:
+        current, chain = pending.pop()
+        for sub in getattr(current, "dependencies", []) if current is not None else []:
+            sub_chain = (*chain, sub.call)
+            yield sub_chain
+            pending.append((sub, sub_chain))
+
+
 def query_parameters(route: Any) -> list[tuple[str, Any]]:
     """(alias, annotation) of every query parameter the route and its dependencies declare."""
     return [

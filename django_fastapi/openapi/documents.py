@@ -24,9 +24,11 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from ..conf import api_settings
-from ..core.compat_fastapi import route_contexts, routes_version
+from ..core.compat_fastapi import dependency_chains, route_contexts, routes_version
 from ..core.pinning import original
 from ..routing.discovery import Mount
+from ..security.dependencies import optional_user
+from ..security.sources import authenticate
 
 AUDIENCE = "__django_fastapi_audience__"
 DEFAULT = "default"
@@ -142,15 +144,16 @@ def routes_for(app: FastAPI, document: Document) -> list[Any]:
 def build_document(app: FastAPI, document: Document) -> dict[str, Any]:
     """The OpenAPI schema of ``document``: only its routes, and only the components they use."""
     title = document.title or (app.title if document.name == DEFAULT else f"{app.title} ({document.name})")
+    routes = routes_for(app, document)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Duplicate Operation ID")  # reported by check E007
-        return get_openapi(
+        schema = get_openapi(
             title=title,
             version=app.version,
             openapi_version=app.openapi_version,
             summary=app.summary,
             description=document.description if document.description is not None else app.description,
-            routes=routes_for(app, document),
+            routes=routes,
             tags=app.openapi_tags,
             servers=app.servers,
             terms_of_service=app.terms_of_service,
@@ -160,6 +163,28 @@ def build_document(app: FastAPI, document: Document) -> dict[str, Any]:
             webhooks=app.webhooks.routes if document.name == DEFAULT else None,
             external_docs=getattr(app, "openapi_external_docs", None),
         )
+    mark_optional_security(schema, routes)
+    return schema
+
+
+def optionally_authenticated(route: Any) -> bool:
+    """Whether the route authenticates only through ``OptionalUser``: anonymous calls succeed."""
+    chains = [chain for chain in dependency_chains(route) if chain[-1] is authenticate]
+    return bool(chains) and all(optional_user in chain for chain in chains)
+
+
+def mark_optional_security(schema: dict[str, Any], routes: list[Any]) -> None:
+    """Give operations whose authentication is optional an empty alternative (``{}``) in their
+    ``security``, as OpenAPI spells "no credentials also work": no lock in Swagger UI, no token
+    demanded by generated clients."""
+    for route in routes:
+        path_format = getattr(route, "path_format", None)
+        if path_format is None or not optionally_authenticated(route):
+            continue
+        for method in getattr(route, "methods", None) or ():
+            operation = schema.get("paths", {}).get(path_format, {}).get(method.lower())
+            if operation is not None and operation.get("security") and {} not in operation["security"]:
+                operation["security"].append({})
 
 
 def openapi_document(app: FastAPI, document: Document) -> dict[str, Any]:

@@ -378,6 +378,18 @@ def test_openapi_security_schemes_of_the_configured_sources():
     ]
 
 
+def test_openapi_optional_user_endpoint_declares_anonymous_access_as_an_alternative():
+    with override_settings(FASTAPI_AUTHENTICATION=["bearer", "session"]):
+        schema = Client().get("/api/openapi.json").json()
+    assert schema["paths"]["/api/secure/optional"]["get"]["security"] == [
+        {"bearer": []},
+        {"session": []},
+        {},
+    ]
+    # A required login stays required, and a dependency needing both keeps it required.
+    assert {} not in schema["paths"]["/api/secure/me"]["get"]["security"]
+
+
 def test_openapi_security_schemes_follow_the_setting():
     with override_settings(FASTAPI_AUTHENTICATION=["session"]):
         schema = Client().get("/api/openapi.json").json()
