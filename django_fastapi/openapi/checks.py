@@ -11,11 +11,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ..conf import api_settings
 from .documents import DEFAULT, documents
-from .pages import ASSETS_APP
 
 # The test suite asserts each id is unique and documented.
 W006 = "django_fastapi.W006"  # (--deploy) docs or schema readable by anyone while DEBUG is off
-W007 = "django_fastapi.W007"  # local docs assets, but their static files are not installed
 
 
 @checks.register("django_fastapi", checks.Tags.security, deploy=True)
@@ -42,29 +40,3 @@ def check_docs_access(app_configs: Any = None, **kwargs: Any) -> list[checks.Che
             id=W006,
         ))
     return messages
-
-
-@checks.register("django_fastapi", checks.Tags.staticfiles)
-def check_docs_assets(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    try:
-        if api_settings.DOCS_ASSETS != "local" or not any(
-            document.enabled and document.openapi_url and (document.docs_url or document.redoc_url)
-            for document in documents()
-        ):
-            return []
-    except ImproperlyConfigured:
-        return []
-    missing = []
-    if not apps.is_installed(ASSETS_APP):
-        missing.append(f"{ASSETS_APP!r} is not in INSTALLED_APPS")
-    if not getattr(settings, "STATIC_URL", None):
-        missing.append("STATIC_URL is not set")
-    if not missing:
-        return []
-    return [checks.Warning(
-        f"The API docs pages load Swagger UI and ReDoc from static files, but {' and '.join(missing)}: "
-        "the pages would stay blank.",
-        hint=f'Add "{ASSETS_APP}" to INSTALLED_APPS and set STATIC_URL = "static/", '
-        'or set FASTAPI_DOCS_ASSETS = "cdn" to load them from a CDN.',
-        id=W007,
-    )]

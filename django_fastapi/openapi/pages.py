@@ -1,9 +1,11 @@
 """The schema, Swagger UI and ReDoc pages of each OpenAPI document, guarded and offline.
 
-Swagger UI and ReDoc load from the project's static files (the ``drf_spectacular_sidecar`` app
-ships both), so the pages work without internet access; ``FASTAPI_DOCS_ASSETS = "cdn"`` opts back
-in to FastAPI's CDN URLs. The local Swagger UI page has no inline script (its start-up code is the
-static ``swagger-ui-init.js``) and sends ``Content-Security-Policy: default-src 'self'``.
+Swagger UI and ReDoc are served by the app itself, under ``<API prefix>/docs-assets/``, from the
+``drf_spectacular_sidecar`` package (a dependency; it need not be in ``INSTALLED_APPS``) and this
+package's own ``swagger-ui-init.js``: the pages work offline, with or without ``DEBUG``, without
+``collectstatic``, with ``"django_fastapi"`` the only line added to ``INSTALLED_APPS``.
+``FASTAPI_DOCS_ASSETS = "cdn"`` opts back in to FastAPI's CDN URLs. The local Swagger UI page has
+no inline script and sends ``Content-Security-Policy: default-src 'self'``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from fastapi.openapi.docs import (
 )
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.routing import Match
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..conf import api_settings
@@ -30,7 +33,9 @@ from ..routing.dispatch import route_path
 from ..security.dependencies import current_user, require_perms, staff_user, superuser
 from .documents import DEFAULT, Document, documents, openapi_document
 
-ASSETS_APP = "drf_spectacular_sidecar"
+ASSETS_PATH = "/docs-assets"
+# Where StaticFiles finds them: each package's static/ directory, as staticfiles would.
+ASSET_PACKAGES = [("drf_spectacular_sidecar", "static"), ("django_fastapi", "static")]
 SWAGGER_DIR = "drf_spectacular_sidecar/swagger-ui-dist/"
 REDOC_JS = "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"
 SWAGGER_INIT = "django_fastapi/swagger-ui-init.js"
@@ -48,15 +53,18 @@ def guard(access: str) -> list[Any]:
     return [Depends(_GUARDS.get(access) or require_perms(access))]
 
 
-def swagger_assets() -> dict[str, str]:
+def asset_url(root_path: str, name: str) -> str:
+    return f"{root_path}{api_settings.API_PREFIX}{ASSETS_PATH}/{name}"
+
+
+def swagger_assets(root_path: str) -> dict[str, str]:
     if api_settings.DOCS_ASSETS == "cdn":
         return {}
-    from django.templatetags.static import static
-
     return {
-        "swagger_js_url": static(SWAGGER_DIR + "swagger-ui-bundle.js"),
-        "swagger_css_url": static(SWAGGER_DIR + "swagger-ui.css"),
-        "swagger_favicon_url": static(SWAGGER_DIR + "favicon-32x32.png"),
+        "swagger_js_url": asset_url(root_path, SWAGGER_DIR + "swagger-ui-bundle.js"),
+        "swagger_css_url": asset_url(root_path, SWAGGER_DIR + "swagger-ui.css"),
+        "swagger_favicon_url": asset_url(root_path, SWAGGER_DIR + "favicon-32x32.png"),
+        "swagger_init_url": asset_url(root_path, SWAGGER_INIT),
     }
 
 
@@ -74,10 +82,9 @@ def local_swagger_ui_html(
     swagger_js_url: str,
     swagger_css_url: str,
     swagger_favicon_url: str,
+    swagger_init_url: str,
 ) -> HTMLResponse:
     """FastAPI's Swagger UI page, with its start-up script moved to a static file."""
-    from django.templatetags.static import static
-
     parameters = {**swagger_ui_default_parameters, **(swagger_ui_parameters or {})}
     attributes = {
         "data-openapi-url": openapi_url,
@@ -97,21 +104,19 @@ def local_swagger_ui_html(
 <body>
 <div id="swagger-ui" {data}></div>
 <script src="{html.escape(swagger_js_url)}"></script>
-<script src="{html.escape(static(SWAGGER_INIT))}"></script>
+<script src="{html.escape(swagger_init_url)}"></script>
 </body>
 </html>
 """
     return HTMLResponse(page, headers={"Content-Security-Policy": STRICT_CSP})
 
 
-def redoc_assets() -> dict[str, Any]:
+def redoc_assets(root_path: str) -> dict[str, Any]:
     if api_settings.DOCS_ASSETS == "cdn":
         return {}
-    from django.templatetags.static import static
-
     return {
-        "redoc_js_url": static(REDOC_JS),
-        "redoc_favicon_url": static(SWAGGER_DIR + "favicon-32x32.png"),
+        "redoc_js_url": asset_url(root_path, REDOC_JS),
+        "redoc_favicon_url": asset_url(root_path, SWAGGER_DIR + "favicon-32x32.png"),
         "with_google_fonts": False,
     }
 
@@ -162,7 +167,7 @@ def add_document_routes(app: FastAPI, router: APIRouter, document: Document) -> 
             oauth2_redirect_url=root_path + prefix + document.oauth2_redirect_url,
             init_oauth=app.swagger_ui_init_oauth,
             swagger_ui_parameters=app.swagger_ui_parameters,
-            **swagger_assets(),
+            **swagger_assets(root_path),
         )
 
     async def oauth2_redirect() -> HTMLResponse:
@@ -171,7 +176,7 @@ def add_document_routes(app: FastAPI, router: APIRouter, document: Document) -> 
     async def redoc(request: Request) -> HTMLResponse:
         root_path = request.scope.get("root_path", "").rstrip("/")
         return get_redoc_html(
-            openapi_url=root_path + prefix + document.openapi_url, title=f"{title} - ReDoc", **redoc_assets()
+            openapi_url=root_path + prefix + document.openapi_url, title=f"{title} - ReDoc", **redoc_assets(root_path)
         )
 
     add(cast(str, document.openapi_url), schema)  # add_docs() passes documents that have one
@@ -190,6 +195,12 @@ def add_docs(app: FastAPI) -> None:
         if document.enabled and document.openapi_url is not None:
             add_document_routes(app, router, document)
     if router.routes:
+        if api_settings.DOCS_ASSETS == "local":
+            app.mount(
+                api_settings.API_PREFIX + ASSETS_PATH,
+                StaticFiles(packages=ASSET_PACKAGES),
+                name="django_fastapi_docs_assets",
+            )
         app.include_router(router)
 
 

@@ -162,21 +162,37 @@ def asset_urls(html: str) -> list[str]:
 def test_docs_pages_reference_only_local_urls(page):
     html = Client().get(page).text
     assert not re.search(r"https?://", html)
-    assert "/static/drf_spectacular_sidecar/" in html
+    assert "/api/docs-assets/drf_spectacular_sidecar/" in html
 
 
 @pytest.mark.parametrize("page", ["/api/docs", "/api/redoc"])
-def test_docs_page_assets_are_found_by_staticfiles(page):
-    html = Client().get(page).text
-    paths = re.findall(r"/static/(drf_spectacular_sidecar/[^\"']+)", html)
-    assert paths and all(finders.find(path) for path in paths)
+def test_docs_page_assets_are_served_by_the_app(page):
+    client = Client()
+    urls = re.findall(r"/api/docs-assets/[^\"']+", client.get(page).text)
+    responses = [client.get(url) for url in urls]
+    assert urls and [response.status_code for response in responses] == [200] * len(urls)
+    assert all(response.content for response in responses)
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_docs_assets_served_with_only_django_fastapi_installed(debug):
+    """A new project adds only "django_fastapi" to INSTALLED_APPS (no sidecar app, no collectstatic)."""
+    with override_settings(INSTALLED_APPS=BASE[:-1], DEBUG=debug):
+        client = Client()
+        urls = re.findall(r"/api/docs-assets/[^\"']+", client.get("/api/docs").text)
+        assert urls and {client.get(url).status_code for url in urls} == {200}
+
+
+def test_docs_assets_refuse_paths_outside_their_packages():
+    response = Client().get("/api/docs-assets/../../settings.py")
+    assert response.status_code == 404
 
 
 def test_docs_swagger_page_has_no_inline_script():
     html = Client().get("/api/docs").text
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
     assert scripts and all("src=" in attributes and not body.strip() for attributes, body in scripts)
-    assert "/static/django_fastapi/swagger-ui-init.js" in html
+    assert "/api/docs-assets/django_fastapi/swagger-ui-init.js" in html
 
 
 def test_docs_swagger_page_sends_a_strict_content_security_policy():
@@ -262,15 +278,6 @@ def test_check_w006_silent_under_debug():
     with installed(DEBUG=True):
         assert "django_fastapi.W006" not in [m.id for m in run_checks(include_deployment_checks=True)]
 
-
-def test_check_w007_local_assets_without_sidecar():
-    with override_settings(INSTALLED_APPS=BASE[:-1]):
-        assert django_fastapi_ids() == ["django_fastapi.W007"]
-
-
-def test_check_w007_silent_with_cdn_assets():
-    with override_settings(INSTALLED_APPS=BASE[:-1], FASTAPI_DOCS_ASSETS="cdn"):
-        assert django_fastapi_ids() == []
 
 
 def sample_site_schema(document: str) -> dict:
