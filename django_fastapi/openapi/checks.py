@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from ..conf import api_settings
 from .documents import DEFAULT, documents
 
 # The test suite asserts each id is unique and documented.

@@ -35,7 +35,7 @@ from .documents import DEFAULT, Document, documents, openapi_document
 
 ASSETS_PATH = "/docs-assets"
 # Where StaticFiles finds them: each package's static/ directory, as staticfiles would.
-ASSET_PACKAGES = [("drf_spectacular_sidecar", "static"), ("django_fastapi", "static")]
+ASSET_PACKAGES: list[str | tuple[str, str]] = [("drf_spectacular_sidecar", "static"), ("django_fastapi", "static")]
 SWAGGER_DIR = "drf_spectacular_sidecar/swagger-ui-dist/"
 REDOC_JS = "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"
 SWAGGER_INIT = "django_fastapi/swagger-ui-init.js"
