@@ -59,7 +59,9 @@ def serve(args: argparse.Namespace, extra: list[str]) -> None:
     python = ensure_venv(venv_dir(args.django), [args.django, "-e", f"{REPO}[all,test]"])
     manage = [str(python), "manage.py"]
     run([*manage, "migrate", "--noinput"], cwd=SAMPLE_SITE)
-    run([*manage, "load_demo_data"], cwd=SAMPLE_SITE)
+    host, _, port = args.addrport.rpartition(":")
+    url = f"http://{host or '127.0.0.1'}:{port}" if port.isdigit() else "http://127.0.0.1:8000"
+    run([*manage, "load_demo_data", "--url", url], cwd=SAMPLE_SITE)
     os.chdir(SAMPLE_SITE)
     os.execv(str(python), [str(python), "manage.py", "runfastapi", args.addrport, *extra])
 
@@ -89,7 +91,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", parents=[common], help="Serve the sample site with runfastapi.")
-    run_parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+    run_parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000",
+                            help="Address and port to serve on, as runfastapi takes them (default: %(default)s).")
     test_parser = commands.add_parser("test", parents=[common], help="Run the test suite; extra arguments go to pytest.")
     test_parser.add_argument(
         "--newest", action="store_true",
