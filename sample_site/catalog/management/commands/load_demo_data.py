@@ -20,4 +20,5 @@ class Command(BaseCommand):
                 f"Log in to /admin/ as {DEMO_USERNAME!r} with password {DEMO_PASSWORD!r}."
             )
         self.stdout.write(f"API token of {DEMO_USERNAME!r}: {demo_token()}")
-        self.stdout.write(f'  curl -H "Authorization: Bearer {demo_token()}" {options['url']}/api/auth/me')
+        url = options["url"]
+        self.stdout.write(f'  curl -H "Authorization: Bearer {demo_token()}" {url}/api/auth/me')
