@@ -176,8 +176,11 @@ class Lane:
     def _run(self, job: _Job) -> None:
         owner = job.owner
         if owner is not None and owner.on_start is not None:
-            on_start, owner.on_start = owner.on_start, None
-            on_start()
+            # Under the lock: a request ending meanwhile (cancelled) would defer it otherwise.
+            with self.pool._lock:
+                on_start, owner.on_start = owner.on_start, None
+            if on_start is not None:
+                on_start()
         if not job.future.set_running_or_notify_cancel():
             return
         try:
