@@ -365,3 +365,11 @@ def test_request_cancelled_inside_a_transaction_it_left_open_has_it_rolled_back(
     assert not Note.objects.filter(title="open").exists()
     assert "ended with autocommit off" in caplog.text
 
+
+
+def test_sync_calls_of_one_request_run_one_at_a_time_on_free_lanes(lanes_app):
+    """As asgiref's thread-sensitive mode promises (Django's own ASGI handler runs a request's
+    sync code on one thread): even with lanes free, a request's jobs never overlap."""
+    with live(lanes_app, "uvicorn") as server:
+        body = httpx.get(f"{server.url}/api/lifecycle/async/gather", timeout=10).json()
+    assert body == {"peak": 1}

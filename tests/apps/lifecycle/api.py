@@ -291,3 +291,18 @@ async def autocommit_off_then_wait(data: NoteIn) -> None:
 
     await sync_to_async(begin_and_write)()
     await asyncio.sleep(30)
+
+
+@router.get("/async/gather")
+async def gather_sync_calls() -> dict[str, int]:
+    """Two sync calls of one request started together: how many ran at once at most."""
+    state = {"now": 0, "peak": 0}
+
+    def work() -> None:
+        state["now"] += 1
+        state["peak"] = max(state["peak"], state["now"])
+        time.sleep(0.05)
+        state["now"] -= 1
+
+    await asyncio.gather(*(sync_to_async(work)() for _ in range(4)))
+    return {"peak": state["peak"]}
