@@ -190,9 +190,12 @@ LOGGING = {
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
+        # Django's own "django" logger prints its INFO lines (the autoreloader's) under DEBUG and
+        # propagates them: the root's handler takes warnings and up only, or each shows twice.
+        "root_console": {"class": "logging.StreamHandler", "level": "WARNING"},
         "server": {"class": "logging.StreamHandler", "formatter": "server"},
     },
-    "root": {"handlers": ["console"], "level": "WARNING"},
+    "root": {"handlers": ["root_console"], "level": "WARNING"},
     "loggers": {
         "django_fastapi": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django_fastapi.server": {
