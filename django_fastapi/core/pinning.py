@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Annotated, Any, get_args, get_origin
+from typing import Any
 
 from asgiref.sync import iscoroutinefunction
 from fastapi import APIRouter, params
@@ -29,7 +29,7 @@ from .calls import (
 )
 from .compat_django import non_atomic_request_aliases
 from .compat_fastapi import depends_on, route_contexts
-from .signatures import dress, signature_of
+from .signatures import dress, map_dependencies, signature_of
 from .transactions import atomic_request_aliases, atomic_requests, enter_atomic, exit_atomic
 
 ORIGINAL = "__django_fastapi_original__"
@@ -49,28 +49,8 @@ def _pin_depends(depends: params.Depends, annotation: Any) -> params.Depends:
     return depends_on(depends, pinned)
 
 
-def _pin_parameter(parameter: inspect.Parameter) -> inspect.Parameter:
-    annotation, default = parameter.annotation, parameter.default
-    if get_origin(annotation) is Annotated:
-        base, *metadata = get_args(annotation)
-        new_metadata = [
-            _pin_depends(item, base) if isinstance(item, params.Depends) else item
-            for item in metadata
-        ]
-        if any(new is not old for new, old in zip(new_metadata, metadata)):
-            annotation = Annotated[(base, *new_metadata)]
-    if isinstance(default, params.Depends):
-        default = _pin_depends(default, annotation)
-    if annotation is parameter.annotation and default is parameter.default:
-        return parameter
-    return parameter.replace(annotation=annotation, default=default)
-
-
 def _pinned_signature(call: Callable[..., Any]) -> tuple[inspect.Signature, bool]:
-    signature = signature_of(call)
-    parameters = [_pin_parameter(parameter) for parameter in signature.parameters.values()]
-    changed = any(new is not old for new, old in zip(parameters, signature.parameters.values()))
-    return signature.replace(parameters=parameters), changed
+    return map_dependencies(signature_of(call), _pin_depends)
 
 
 def _dress(wrapper: Any, call: Callable[..., Any], signature: inspect.Signature) -> Callable[..., Any]:

@@ -11,6 +11,8 @@ built here, from these few pieces:
 - ``query_parameter(name, annotation, default, **Query options)``: one with ``Query(...)`` metadata;
 - ``signature(parameters, return_annotation)``: those, as FastAPI will read them;
 - ``signature_of(call)``: a callable's own signature, string annotations resolved;
+- ``map_dependencies(signature, replace)``: the same signature with each ``Depends(...)`` (in a
+  default or in ``Annotated`` metadata) replaced by ``replace(depends, annotation)``;
 - ``dress(wrapper, signature, like=..., name=...)``: a wrapper FastAPI sees as ``like`` (name,
   qualname, module, docstring) with ``signature``; the names show in OpenAPI operation ids and
   ``fastapi_routes``.
@@ -20,9 +22,9 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
-from fastapi import Query, Request
+from fastapi import Query, Request, params
 
 F = TypeVar("F", bound=Callable[..., Any])
 EMPTY = inspect.Parameter.empty
@@ -56,6 +58,34 @@ def signature(
 def signature_of(call: Callable[..., Any]) -> inspect.Signature:
     """``call``'s signature with string annotations evaluated, as FastAPI resolves them."""
     return inspect.signature(call, eval_str=True)
+
+
+def _mapped_parameter(
+    parameter: inspect.Parameter, replace: Callable[[params.Depends, Any], params.Depends]
+) -> inspect.Parameter:
+    annotation, default = parameter.annotation, parameter.default
+    if get_origin(annotation) is Annotated:
+        base, *metadata = get_args(annotation)
+        new_metadata = [replace(item, base) if isinstance(item, params.Depends) else item for item in metadata]
+        if any(new is not old for new, old in zip(new_metadata, metadata)):
+            annotation = Annotated[(base, *new_metadata)]
+    if isinstance(default, params.Depends):
+        default = replace(default, annotation)
+    if annotation is parameter.annotation and default is parameter.default:
+        return parameter
+    return parameter.replace(annotation=annotation, default=default)
+
+
+def map_dependencies(
+    call_signature: inspect.Signature, replace: Callable[[params.Depends, Any], params.Depends]
+) -> tuple[inspect.Signature, bool]:
+    """``call_signature`` with every ``Depends`` replaced by ``replace(depends, annotation)``
+    (``annotation``: the parameter's type, which a bare ``Depends()`` depends on), and whether
+    anything changed (``replace`` returning its argument changes nothing)."""
+    old = list(call_signature.parameters.values())
+    new = [_mapped_parameter(parameter, replace) for parameter in old]
+    changed = any(a is not b for a, b in zip(new, old))
+    return (call_signature.replace(parameters=new) if changed else call_signature), changed
 
 
 def dress(

@@ -64,3 +64,38 @@ def test_fastapi_reads_a_built_signature():
     ]), name="sum"))
     assert TestClient(app).get("/sum?a=2&b=3").json() == {"total": 5, "path": "/sum"}
     assert signature_of(endpoint) == inspect.signature(endpoint)
+
+
+def test_map_dependencies_replaces_depends_in_defaults_and_annotated_metadata():
+    from typing import Annotated
+
+    from fastapi import Depends
+
+    from django_fastapi.core.signatures import map_dependencies, signature_of
+
+    def a() -> int:
+        return 1
+
+    def b() -> int:
+        return 2
+
+    def endpoint(x: Annotated[int, Depends(a)], y: int = Depends(a), z: int = 3) -> None: ...
+
+    replaced, changed = map_dependencies(signature_of(endpoint), lambda depends, annotation: Depends(b))
+    assert changed
+    x, y, z = replaced.parameters.values()
+    assert x.annotation.__metadata__[0].dependency is b
+    assert y.default.dependency is b
+    assert z.default == 3
+
+
+def test_map_dependencies_unchanged_when_replace_returns_its_argument():
+    from fastapi import Depends
+
+    from django_fastapi.core.signatures import map_dependencies, signature_of
+
+    def endpoint(y: int = Depends(lambda: 1)) -> None: ...
+
+    original = signature_of(endpoint)
+    replaced, changed = map_dependencies(original, lambda depends, annotation: depends)
+    assert not changed and replaced is original
