@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from django_fastapi.core.signatures import (
     dress,
     keyword_parameter,
+    map_dependencies,
     query_parameter,
     request_parameter,
     signature,
@@ -66,36 +67,28 @@ def test_fastapi_reads_a_built_signature():
     assert signature_of(endpoint) == inspect.signature(endpoint)
 
 
+
+def _a() -> int:
+    return 1
+
+
+def _b() -> int:
+    return 2
+
+
+def _endpoint(x: Annotated[int, Depends(_a)], y: int = Depends(_a), z: int = 3) -> None: ...
+
+
 def test_map_dependencies_replaces_depends_in_defaults_and_annotated_metadata():
-    from typing import Annotated
-
-    from fastapi import Depends
-
-    from django_fastapi.core.signatures import map_dependencies, signature_of
-
-    def a() -> int:
-        return 1
-
-    def b() -> int:
-        return 2
-
-    def endpoint(x: Annotated[int, Depends(a)], y: int = Depends(a), z: int = 3) -> None: ...
-
-    replaced, changed = map_dependencies(signature_of(endpoint), lambda depends, annotation: Depends(b))
+    replaced, changed = map_dependencies(signature_of(_endpoint), lambda depends, annotation: Depends(_b))
     assert changed
     x, y, z = replaced.parameters.values()
-    assert x.annotation.__metadata__[0].dependency is b
-    assert y.default.dependency is b
+    assert x.annotation.__metadata__[0].dependency is _b
+    assert y.default.dependency is _b
     assert z.default == 3
 
 
 def test_map_dependencies_unchanged_when_replace_returns_its_argument():
-    from fastapi import Depends
-
-    from django_fastapi.core.signatures import map_dependencies, signature_of
-
-    def endpoint(y: int = Depends(lambda: 1)) -> None: ...
-
-    original = signature_of(endpoint)
+    original = signature_of(_endpoint)
     replaced, changed = map_dependencies(original, lambda depends, annotation: depends)
     assert not changed and replaced is original
