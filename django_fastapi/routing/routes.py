@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.routing import Mount as StarletteMount
 
 from ..conf import api_settings
 from ..core.compat_fastapi import route_contexts
@@ -50,6 +51,8 @@ def _methods(route: Any, original_route: Any) -> list[str]:
         return sorted(methods)
     if type(original_route).__name__.endswith("WebSocketRoute"):
         return ["WEBSOCKET"]
+    if isinstance(original_route, StarletteMount):
+        return ["GET", "HEAD"]  # the static files the docs pages load, the only mount the bridge adds
     return []
 
 
@@ -67,10 +70,15 @@ def route_table(app: FastAPI) -> list[RouteInfo]:
     table = []
     for original_route, route in route_contexts(app.routes):
         endpoint = getattr(route, "endpoint", None)
+        if endpoint is None and isinstance(original_route, StarletteMount):
+            endpoint = type(original_route.app)
+        path = getattr(route, "path", "") or ""
+        if isinstance(original_route, StarletteMount):
+            path += "/{path:path}"
         table.append(
             RouteInfo(
                 methods=_methods(route, original_route),
-                path=getattr(route, "path", "") or "",
+                path=path,
                 name=getattr(route, "name", "") or "",
                 endpoint=_dotted(endpoint),
                 app=labels.get(id(original_route)),

@@ -10,7 +10,9 @@ from django_fastapi.routing.routes import (
 )
 
 BASE = ["django.contrib.contenttypes", "django.contrib.auth", "django_fastapi"]
-DOCS = ["/api/openapi.json", "/api/docs", "/api/docs/oauth2-redirect", "/api/redoc"]
+DOCS = [
+    "/api/docs-assets/{path:path}", "/api/openapi.json", "/api/docs", "/api/docs/oauth2-redirect", "/api/redoc"
+]
 
 
 def installed(*apps: str) -> override_settings:
