@@ -111,6 +111,12 @@ def _optional_seconds(name: str, value: Any) -> float | None:
     return value
 
 
+def _seconds(name: str, value: Any) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+        raise _fail(name, value, "a number of seconds above 0")
+    return float(value)
+
+
 def _optional_dict(name: str, value: Any) -> dict[str, Any] | None:
     if value is not None and not isinstance(value, dict):
         raise _fail(name, value, "None or a dict")
@@ -406,6 +412,7 @@ class APISettings:
     CONFIGURE_APP: Setting[str | None] = Setting(None, _optional_dotted)
     SERVER: Setting[str | None] = Setting(None, _server)
     SERVER_OPTIONS: Setting[dict[str, dict[str, Any]]] = Setting(lambda: {}, _server_options)
+    GRACEFUL_TIMEOUT: Setting[float] = Setting(30.0, _seconds)
     THREADS: Setting[int] = Setting(16, _positive_int)
     AUTHENTICATION: Setting[list[str]] = Setting(_default_authentication, _authentication)
     VALIDATE_HOST: Setting[bool] = Setting(True, _bool)

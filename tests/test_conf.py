@@ -37,6 +37,7 @@ DEFAULTS = {
     "CONFIGURE_APP": None,
     "SERVER": None,
     "SERVER_OPTIONS": {},
+    "GRACEFUL_TIMEOUT": 30.0,
     "THREADS": 16,
     "AUTHENTICATION": ["bearer", "session"],  # tests/settings.py installs the token app
     "VALIDATE_HOST": True,
