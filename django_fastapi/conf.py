@@ -408,6 +408,7 @@ class APISettings:
     API_VERSIONS: Setting[dict[str, dict[str, Any]]] = Setting(lambda: {}, _versions)
     ROUTERS: Setting[list[dict[str, Any]]] = Setting(lambda: [], _routers)
     MIDDLEWARE: Setting[list[dict[str, Any]]] = Setting(lambda: [], _middleware)
+    DJANGO_MIDDLEWARE: Setting[list[str]] = Setting(lambda: [], _dotted_list)
     EXCEPTION_HANDLERS: Setting[dict[Any, str]] = Setting(lambda: {}, _exception_handlers)
     CONFIGURE_APP: Setting[str | None] = Setting(None, _optional_dotted)
     SERVER: Setting[str | None] = Setting(None, _server)

@@ -33,6 +33,7 @@ DEFAULTS = {
     "API_VERSIONS": {},
     "ROUTERS": [],
     "MIDDLEWARE": [],
+    "DJANGO_MIDDLEWARE": [],
     "EXCEPTION_HANDLERS": {},
     "CONFIGURE_APP": None,
     "SERVER": None,
