@@ -55,7 +55,8 @@ class Command(RunserverCommand):
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
         if options["use_reloader"] is None:
-            options["use_reloader"] = settings.DEBUG and options["workers"] == 1
+            # A server that exits after --max-requests would leave the reloader waiting.
+            options["use_reloader"] = settings.DEBUG and options["workers"] == 1 and options["max_requests"] is None
         autoreload.autoreload_started.connect(watch_api_modules, dispatch_uid="django_fastapi_api_modules")
         super().handle(*args, **options)
 
