@@ -72,6 +72,7 @@ class Site:
         # (--no-access-log) and as the hand-glued app has none; database_settings() reports
         # whether the sample settings honour it.
         env.update(DJANGO_SETTINGS_MODULE="sample_site.settings", DJANGO_DEBUG="0",
+                   SECRET_KEY="bench-only-sample-site-key",
                    SAMPLE_SITE_SQLITE=str(self.dir / "db.sqlite3"), SAMPLE_SITE_ACCESS_LOG="0",
                    PYTHONPATH=os.pathsep.join([str(self.dir), str(BENCH_DIR)]))
         env.update(extra)

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 
 from .conf import api_settings
 from .core.compat_fastapi import routes_version
+from .core.django_middleware import DjangoMiddleware
 from .core.django_request import DjangoRequestMiddleware
 from .core.exceptions import DJANGO_EXCEPTION_HANDLERS, database_unavailable
 from .core.heap import freezing_after_startup
@@ -89,6 +90,7 @@ def _add_middleware(app: FastAPI, lanes: LanePool) -> None:
     # Innermost, on the request's lane: saves the session and sets the cookies of the Django request.
     app.add_middleware(DjangoRequestMiddleware)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(DjangoMiddleware)  # the project's SecurityMiddleware &c. (and their 413s)
     for entry in reversed(api_settings.MIDDLEWARE):
         app.add_middleware(_import("FASTAPI_MIDDLEWARE", entry["class"]), **entry["options"])
     if api_settings.CORS_ENABLED:

@@ -111,6 +111,12 @@ def _optional_seconds(name: str, value: Any) -> float | None:
     return value
 
 
+def _seconds(name: str, value: Any) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+        raise _fail(name, value, "a number of seconds above 0")
+    return float(value)
+
+
 def _optional_dict(name: str, value: Any) -> dict[str, Any] | None:
     if value is not None and not isinstance(value, dict):
         raise _fail(name, value, "None or a dict")
@@ -402,10 +408,12 @@ class APISettings:
     API_VERSIONS: Setting[dict[str, dict[str, Any]]] = Setting(lambda: {}, _versions)
     ROUTERS: Setting[list[dict[str, Any]]] = Setting(lambda: [], _routers)
     MIDDLEWARE: Setting[list[dict[str, Any]]] = Setting(lambda: [], _middleware)
+    DJANGO_MIDDLEWARE: Setting[list[str]] = Setting(lambda: [], _dotted_list)
     EXCEPTION_HANDLERS: Setting[dict[Any, str]] = Setting(lambda: {}, _exception_handlers)
     CONFIGURE_APP: Setting[str | None] = Setting(None, _optional_dotted)
     SERVER: Setting[str | None] = Setting(None, _server)
     SERVER_OPTIONS: Setting[dict[str, dict[str, Any]]] = Setting(lambda: {}, _server_options)
+    GRACEFUL_TIMEOUT: Setting[float] = Setting(30.0, _seconds)
     THREADS: Setting[int] = Setting(16, _positive_int)
     AUTHENTICATION: Setting[list[str]] = Setting(_default_authentication, _authentication)
     VALIDATE_HOST: Setting[bool] = Setting(True, _bool)

@@ -33,10 +33,12 @@ DEFAULTS = {
     "API_VERSIONS": {},
     "ROUTERS": [],
     "MIDDLEWARE": [],
+    "DJANGO_MIDDLEWARE": [],
     "EXCEPTION_HANDLERS": {},
     "CONFIGURE_APP": None,
     "SERVER": None,
     "SERVER_OPTIONS": {},
+    "GRACEFUL_TIMEOUT": 30.0,
     "THREADS": 16,
     "AUTHENTICATION": ["bearer", "session"],  # tests/settings.py installs the token app
     "VALIDATE_HOST": True,

@@ -1,4 +1,5 @@
-"""System checks of the request cycle: database connections against the threads, lifespan hooks."""
+"""System checks of the request cycle: database connections against the threads, lifespan hooks,
+the project's Django middleware around API requests."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from ..conf import api_settings
+from .django_middleware import project_middleware_classes
 from .hooks import import_hooks
 
 # The test suite asserts each id is unique and documented.
@@ -76,4 +78,49 @@ def check_lifespan_hooks(app_configs: Any = None, **kwargs: Any) -> list[checks.
         except ImproperlyConfigured as exc:
             hint = "Give the dotted path of a function, e.g. 'myproject.lifespan.warm_cache'."
             messages.append(checks.Error(str(exc), hint=hint, id=E006))
+    return messages
+
+
+W011 = "django_fastapi.W011"  # a MIDDLEWARE entry that does not run around API requests
+# What the API does instead of the MIDDLEWARE entries it does not run.
+ELSEWHERE = {
+    "django.contrib.auth.middleware.AuthenticationMiddleware": None,  # FASTAPI_AUTHENTICATION's sources
+    "django.contrib.sessions.middleware.SessionMiddleware": None,  # run by the DjangoRequest adapter
+    "django.middleware.csrf.CsrfViewMiddleware": None,  # the adapter, and the session source's check
+    "django.contrib.messages.middleware.MessageMiddleware": None,  # the adapter
+    "django.middleware.common.CommonMiddleware": (
+        "APPEND_SLASH and PREPEND_WWW redirects and DISALLOWED_USER_AGENTS concern Django URLs; API "
+        "routes match exactly"
+    ),
+    "django.middleware.gzip.GZipMiddleware": (
+        "compress API responses with Starlette's GZipMiddleware in FASTAPI_MIDDLEWARE"
+    ),
+    "corsheaders.middleware.CorsMiddleware": "the API's CORS is FASTAPI_CORS_*",
+}
+
+
+@checks.register("django_fastapi", deploy=True)
+def check_django_middleware(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``check --deploy``: the MIDDLEWARE entries API responses do not get, and why."""
+    try:
+        opted_in = set(api_settings.DJANGO_MIDDLEWARE)
+    except ImproperlyConfigured:
+        return []  # E001 reports the setting
+    applied = {f"{cls.__module__}.{cls.__qualname__}" for cls in project_middleware_classes()}
+    messages: list[checks.CheckMessage] = []
+    for entry in settings.MIDDLEWARE:
+        if entry in applied or entry in opted_in or (entry in ELSEWHERE and ELSEWHERE[entry] is None):
+            continue
+        reason = ELSEWHERE.get(entry, "it is Django middleware, run around Django views only")
+        messages.append(
+            checks.Warning(
+                f"MIDDLEWARE entry {entry!r} does not run around API requests: {reason}.",
+                hint=(
+                    "If API requests need it, list it in FASTAPI_DJANGO_MIDDLEWARE (run with "
+                    "process_request/process_response); otherwise silence django_fastapi.W011."
+                ),
+                obj=entry,
+                id=W011,
+            )
+        )
     return messages

@@ -5,7 +5,7 @@
     router = ModelRouter(
         Book,
         prefix="/books",
-        schemas=model_schemas(Book, nested={"author": AuthorRef}),
+        schemas=model_schemas(Book, fields="__all__", nested={"author": AuthorRef}),
         queryset=lambda books, request, user: books.filter(in_stock=True),
         filters=FilterSet(Book, {"author": ["exact"], "pages": ["gte", "lte"]}),
         search=SearchFilter(Book, ["title", "author__name"]),
@@ -18,6 +18,10 @@ What DRF's ``ModelViewSet`` gives: ``GET /books`` (paginated, filtered), ``POST 
 number of queries: the read schema's relations are fetched with ``select_related`` and
 ``prefetch_related`` (``schemas.query_plan``). ``actions=`` switches routes off; a route
 declared on the router for the same path and method replaces the generated one.
+
+The fields are chosen deliberately, as in DRF: ``schemas=``, or ``fields=[...]``, ``exclude=[...]``
+or ``fields="__all__"``. On a user model a ``password`` sent in a body is stored only hashed, by
+``make_password()`` (what ``set_password()`` stores), and only when ``fields=`` names it.
 """
 
 from __future__ import annotations
@@ -28,18 +32,21 @@ from typing import Annotated, Any, cast
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_permission_codename
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.db import router as db_router
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.http import Http404
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, params, status
+from pydantic import BaseModel
 
 from ..core.signatures import dress, keyword_parameter, signature
 from ..security.dependencies import check_object_perms, current_user, optional_user, require_perms
 from .field_types import python_type
 from .pagination import CursorPagination, PageNumberPagination
 from .saving import create_instance, update_instance
-from .schemas import ModelSchemas, model_schemas, query_plan
+from .schemas import Fields, ModelSchemas, is_user_model, model_schemas, query_plan
 
 ACTIONS = ("list", "retrieve", "create", "update", "partial_update", "destroy")
 MODEL_PERMISSIONS = {
@@ -60,6 +67,8 @@ class ModelRouter(APIRouter):
         model: type[models.Model],
         *,
         schemas: ModelSchemas | None = None,
+        fields: Fields | None = None,
+        exclude: Sequence[str] = (),
         queryset: QuerysetHook | None = None,
         permissions: str | Mapping[str, Permission] | None = "model",
         object_permissions: bool = False,
@@ -78,7 +87,7 @@ class ModelRouter(APIRouter):
         if unknown:
             raise ValueError(f"Unknown ModelRouter actions {unknown!r}; the actions are {', '.join(ACTIONS)}.")
         self.model = model
-        self.schemas = schemas or model_schemas(model)
+        self.schemas = self._schemas(model, schemas, fields, exclude)
         self.queryset_hook = queryset
         self.object_permissions = object_permissions
         self.pagination = PageNumberPagination() if pagination == "default" else pagination
@@ -108,10 +117,12 @@ class ModelRouter(APIRouter):
         return queryset
 
     def perform_create(self, data: Any, request: Request, user: Any) -> models.Model:
-        return create_instance(self.model, data)
+        data, values = _hashed_password(self.model, data, every_field=False)
+        return create_instance(self.model, data, **values)
 
     def perform_update(self, instance: models.Model, data: Any, partial: bool, request: Request, user: Any) -> models.Model:
-        return update_instance(instance, data, partial=partial)
+        data, values = _hashed_password(self.model, data, every_field=not partial)
+        return update_instance(instance, data, partial=partial, **values)
 
     def perform_destroy(self, instance: models.Model, request: Request, user: Any) -> None:
         with transaction.atomic(using=db_router.db_for_write(self.model, instance=instance)):
@@ -184,6 +195,24 @@ class ModelRouter(APIRouter):
         return queryset
 
     # Route construction.
+
+    @staticmethod
+    def _schemas(model: type[models.Model], schemas: ModelSchemas | None, fields: Fields | None,
+                 exclude: Sequence[str]) -> ModelSchemas:
+        if schemas is not None:
+            if fields is not None or exclude:
+                raise ImproperlyConfigured(
+                    f"ModelRouter({model._meta.label}) got schemas= and fields=/exclude=; choose the "
+                    "fields in model_schemas(...) and pass only schemas=."
+                )
+            return schemas
+        if fields is None and not exclude:
+            raise ImproperlyConfigured(
+                f"ModelRouter({model._meta.label}) needs the fields to expose, as a DRF ModelSerializer: "
+                "fields=[...] naming them, exclude=[...], fields='__all__' to expose every field "
+                "deliberately, or schemas=model_schemas(...)."
+            )
+        return model_schemas(model, fields=fields, exclude=exclude)
 
     def _permissions(self, permissions: str | Mapping[str, Permission] | None) -> dict[str, Permission]:
         if permissions is None:
@@ -300,6 +329,18 @@ def _endpoint(handler: Callable[..., Any], is_async: bool) -> Callable[..., Any]
 
         endpoint = sync_endpoint
     return endpoint
+
+
+def _hashed_password(model: type[models.Model], data: Any, *, every_field: bool) -> tuple[Any, dict[str, Any]]:
+    """``data`` without a user model's raw ``password``, and the hash to store in its place."""
+    if not is_user_model(model) or not isinstance(data, BaseModel) or "password" not in type(data).model_fields:
+        return data, {}
+    sent = data.model_dump(exclude_unset=not every_field)
+    if "password" not in sent:
+        return sent, {}
+    raw = sent.pop("password")
+    # What set_password() stores; None makes an unusable password, as set_password(None) does.
+    return sent, {"password": make_password(raw)}
 
 
 def _blocked_delete(instance: models.Model, exc: ProtectedError | RestrictedError) -> str:

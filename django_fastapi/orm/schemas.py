@@ -1,7 +1,7 @@
 """Pydantic schemas generated from Django models, for responses and request bodies.
 
     AuthorRef = model_schema(Author, fields=["id", "name"], name="AuthorRef")
-    books = model_schemas(Book, nested={"author": AuthorRef})
+    books = model_schemas(Book, fields="__all__", nested={"author": AuthorRef})
     books.read      # "Book": every field; author as an AuthorRef, tags as a list of Tag keys
     books.create    # "BookCreate": writable fields, the model's constraints and defaults
     books.update    # "BookUpdate": as create, for PUT
@@ -12,6 +12,11 @@
 
 Each distinct set of arguments builds one class, once; its name is its OpenAPI component name,
 so two different schemas may not share one (pass ``name=``).
+
+As DRF's ``ModelSerializer``: ``fields=[...]``, ``exclude=[...]`` or ``fields="__all__"`` is
+required, so a column added to a model later is never exposed by accident. A user model (one with
+``set_password``) never shows ``password``, and takes it, and ``is_superuser``, ``is_staff``,
+``groups`` and ``user_permissions``, in a request body only when ``fields=`` names them.
 """
 
 from __future__ import annotations
@@ -42,6 +47,10 @@ from .schema_fields import (
 )
 
 Mode = Literal["read", "create", "update", "patch"]
+Fields = Sequence[str] | Literal["__all__"]
+ALL_FIELDS = "__all__"
+# Fields of a user model a request body sets only when fields= names them explicitly.
+PRIVILEGED_USER_FIELDS = ("password", "is_superuser", "is_staff", "groups", "user_permissions")
 _SUFFIXES: dict[str, str] = {"read": "", "create": "Create", "update": "Update", "patch": "Patch"}
 
 
@@ -99,7 +108,7 @@ def model_schema(
     model: type[models.Model],
     *,
     mode: Mode = "read",
-    fields: Sequence[str] | None = None,
+    fields: Fields | None = None,
     exclude: Sequence[str] = (),
     read_only: Sequence[str] = (),
     nested: Mapping[str, Any] | None = None,
@@ -117,7 +126,7 @@ def model_schema(
     key = (
         model,
         mode,
-        None if fields is None else tuple(fields),
+        fields if fields is None or isinstance(fields, str) else tuple(fields),
         frozenset(exclude),
         frozenset(read_only),
         tuple(sorted(nested.items(), key=lambda item: item[0])),
@@ -142,7 +151,7 @@ def model_schema(
 def model_schemas(
     model: type[models.Model],
     *,
-    fields: Sequence[str] | None = None,
+    fields: Fields | None = None,
     exclude: Sequence[str] = (),
     read_only: Sequence[str] = (),
     nested: Mapping[str, Any] | None = None,
@@ -155,10 +164,14 @@ def model_schemas(
     schema; those that replace a model field apply wherever that field is writable too (a custom
     model field needs its type declared for writing as much as for reading).
     """
+    _check_arguments(model, "read", fields, exclude, read_only, name)
     base = name or model.__name__
     common: dict[str, Any] = {"exclude": exclude, "read_only": read_only}
+    readable = fields
+    if is_user_model(model) and fields is not None and not isinstance(fields, str):
+        readable = [field_name for field_name in fields if field_name != "password"]
     variants = {
-        "read": model_schema(model, fields=fields, nested=nested, extra=extra, name=base, **common)
+        "read": model_schema(model, fields=readable, nested=nested, extra=extra, name=base, **common)
     }
     known = _known_fields(model)
     for mode in ("create", "update", "patch"):
@@ -168,7 +181,9 @@ def model_schemas(
             if field_name in known and not is_read_only(known[field_name], mode, read_only)
         }
         # Names only an extra= entry defines belong to the read schema.
-        selected = None if fields is None else [n for n in fields if n in known or n in overrides]
+        selected: Fields | None = fields
+        if fields is not None and not isinstance(fields, str):
+            selected = [n for n in fields if n in known or n in overrides]
         variant = base + _SUFFIXES[mode]
         variants[mode] = model_schema(
             model, mode=mode, fields=selected, extra=overrides, name=variant, **common
@@ -238,6 +253,19 @@ def _known_fields(model: type[models.Model]) -> dict[str, Any]:
 def _selected_names(model, known, fields, exclude, read_only, nested, extra, mode) -> list[str]:
     opts = model._meta
     defaults = [field.name for field in sorted([*opts.concrete_fields, *opts.many_to_many])]
+    explicit = fields is not None and fields != ALL_FIELDS
+    if is_user_model(model):
+        # A password hash is never shown; privileged fields are written only when named in fields=.
+        hidden = {"password"} if mode == "read" else set()
+        hidden |= set() if explicit or mode == "read" else set(PRIVILEGED_USER_FIELDS)
+        if mode == "read" and explicit and "password" in fields:
+            raise ImproperlyConfigured(
+                f"model_schema({opts.label}) fields= names 'password': a user's password hash is "
+                "never readable. Leave it out of the read schema; set it with set_password()."
+            )
+        defaults = [field_name for field_name in defaults if field_name not in hidden]
+    if fields == ALL_FIELDS:
+        fields = None
     _check_names(model, "fields", fields or (), {**known, **extra})
     for argument, values in (("exclude", exclude), ("read_only", read_only), ("nested", nested)):
         _check_names(model, argument, values, known)
@@ -273,14 +301,27 @@ def _selected_names(model, known, fields, exclude, read_only, nested, extra, mod
     return names
 
 
+def is_user_model(model: type[models.Model]) -> bool:
+    """Whether ``model`` keeps a password hash (``AbstractBaseUser``'s ``set_password``)."""
+    return callable(getattr(model, "set_password", None)) and any(
+        field.name == "password" for field in model._meta.concrete_fields
+    )
+
+
 def _check_arguments(model, mode, fields, exclude, read_only, name) -> None:
     if not (isinstance(model, type) and issubclass(model, models.Model)) or model._meta.abstract:
         raise TypeError(f"model_schema() needs a concrete Django model class; got {model!r}.")
+    if fields is None and not exclude:
+        raise ImproperlyConfigured(
+            f"model_schema({model._meta.label}) needs the fields to expose, as a DRF ModelSerializer: "
+            f"fields=[...] naming them, exclude=[...], or fields={ALL_FIELDS!r} to expose every "
+            "field deliberately."
+        )
     if mode not in _SUFFIXES:
         modes = ", ".join(_SUFFIXES)
         raise ImproperlyConfigured(f"model_schema() mode must be one of {modes}; got {mode!r}.")
     for argument, values in (("fields", fields), ("exclude", exclude), ("read_only", read_only)):
-        if isinstance(values, str):
+        if isinstance(values, str) and not (argument == "fields" and values == ALL_FIELDS):
             raise ImproperlyConfigured(
                 f"model_schema({model._meta.label}) {argument}= must be a list of field names, "
                 f"not the string {values!r}; write {argument}=[{values!r}]."

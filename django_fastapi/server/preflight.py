@@ -12,6 +12,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .servers import ServeOptions, Server, unknown_options
 
+# The server's own names for what runfastapi sets from --graceful-timeout / FASTAPI_GRACEFUL_TIMEOUT.
+GRACEFUL_OPTION = {"uvicorn": "timeout_graceful_shutdown", "hypercorn": "graceful_timeout"}
+
 
 class ServeError(ImproperlyConfigured):
     """Options that cannot start a server; the message says what to change."""
@@ -23,6 +26,9 @@ def validate(server: Server, options: ServeOptions) -> None:
         raise ServeError(f"--workers must be 1 or more; got {options.workers!r}.")
     if not 0 <= options.port <= 65535:
         raise ServeError(f"{options.port!r} is not a valid port number: use 1-65535 (0 picks a free port).")
+    if not options.graceful_timeout > 0:
+        raise ServeError(f"--graceful-timeout must be a number of seconds above 0; got {options.graceful_timeout!r}.")
+    validate_recycling(server, options)
     if options.http2 and not server.supports_http2:
         raise ServeError(f"{server.name} does not serve HTTP/2; use --server hypercorn for --http2.")
     if bool(options.ssl_certfile) != bool(options.ssl_keyfile):
@@ -42,6 +48,27 @@ def validate(server: Server, options: ServeOptions) -> None:
         )
     if not options.uds:
         ensure_port_free(options.host, options.port)
+
+
+def validate_recycling(server: Server, options: ServeOptions) -> None:
+    own_name = GRACEFUL_OPTION.get(server.name)
+    if own_name in options.extra:
+        raise ServeError(
+            f"FASTAPI_SERVER_OPTIONS[{server.name!r}] sets {own_name!r}; set FASTAPI_GRACEFUL_TIMEOUT "
+            "(or pass --graceful-timeout) instead, which runfastapi gives either server."
+        )
+    if options.max_requests is not None and options.max_requests < 1:
+        raise ServeError(f"--max-requests must be 1 or more; got {options.max_requests!r}.")
+    if options.max_requests_jitter < 0:
+        raise ServeError(f"--max-requests-jitter must be 0 or more; got {options.max_requests_jitter!r}.")
+    if options.max_requests_jitter and options.max_requests is None:
+        raise ServeError("--max-requests-jitter needs --max-requests N: the jitter is added to N.")
+    if (options.max_requests_jitter and server.name == "uvicorn"
+            and "limit_max_requests_jitter" not in server.option_names()):
+        raise ServeError(
+            f"uvicorn {server.version()} has no max-requests jitter (uvicorn 0.55 added it); upgrade "
+            "uvicorn, leave out --max-requests-jitter, or use --server hypercorn."
+        )
 
 
 def ensure_port_free(host: str, port: int) -> None:

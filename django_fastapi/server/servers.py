@@ -51,6 +51,11 @@ class ServeOptions:
     http2: bool = False
     # None: off, unless FASTAPI_SERVER_OPTIONS turns it on (the bridge logs each request itself).
     access_log: bool | None = None
+    # After a stop signal, in-flight requests get this long; then their connections are closed.
+    graceful_timeout: float = 30.0
+    # None: as FASTAPI_SERVER_OPTIONS says (off by default).
+    max_requests: int | None = None
+    max_requests_jitter: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -120,7 +125,18 @@ class Uvicorn(Server):
                 options.extra.get("access_log", False) if options.access_log is None else options.access_log
             ),
             "lifespan": "on",
+            # uvicorn waits forever by default: one client dribbling a body kept it up.
+            "timeout_graceful_shutdown": options.graceful_timeout,
+            **self.recycling(options),
         }
+
+    def recycling(self, options: ServeOptions) -> dict[str, Any]:
+        if options.max_requests is None:
+            return {}
+        names = {"limit_max_requests": options.max_requests}
+        if options.max_requests_jitter:
+            names["limit_max_requests_jitter"] = options.max_requests_jitter
+        return names
 
     def serve(self, app: Any, options: ServeOptions) -> None:
         uvicorn = self.require()
@@ -158,6 +174,10 @@ class Hypercorn(Server):
             host = f"[{options.host}]" if ":" in options.host else options.host
             config.bind = [f"{host}:{options.port}"]
         config.workers = options.workers
+        config.graceful_timeout = options.graceful_timeout
+        if options.max_requests is not None:
+            config.max_requests = options.max_requests
+            config.max_requests_jitter = options.max_requests_jitter
         config.root_path = options.root_path
         config.loglevel = options.log_level.upper() if options.log_level != "trace" else "DEBUG"
         if options.access_log is not None:
@@ -193,12 +213,16 @@ class Hypercorn(Server):
 
 
 def run_hypercorn_workers(config: Any) -> int:
-    """``hypercorn.run.run`` for several workers, except that stopping waits for all of them.
+    """``hypercorn.run.run`` for several workers, except that stopping waits for all of them and
+    a recycled worker is replaced.
 
     hypercorn's own supervisor terminates the other workers as soon as the first has exited, so
     their lifespan shutdown (closing database connections, FASTAPI_ON_SHUTDOWN hooks) was cut short
-    whenever one worker finished before the others. Here each worker gets the graceful and
-    lifespan shutdown timeouts before it is terminated.
+    whenever one worker finished before the others, and a worker ending after ``max_requests``
+    ended the whole server. Here a worker that exits cleanly while the server is not stopping is
+    replaced by a new one on the same sockets (the others keep serving meanwhile); one that fails
+    stops the server. On stopping, each worker gets the graceful and lifespan shutdown timeouts
+    before it is terminated.
     """
     worker = worker_function(config.worker_class)
     sockets = create_sockets(config)
@@ -208,17 +232,29 @@ def run_hypercorn_workers(config: Any) -> int:
     # Workers inherit SIGINT ignored, as with hypercorn, so Ctrl-C on the terminal's process group
     # stops them through the event, gracefully.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    workers = [
-        context.Process(target=worker, kwargs={"config": config, "shutdown_event": stop, "sockets": sockets})
-        for _ in range(config.workers)
-    ]
+
+    def start_worker() -> Any:
+        process = context.Process(
+            target=worker, kwargs={"config": config, "shutdown_event": stop, "sockets": sockets}
+        )
+        process.start()
+        return process
+
+    workers: list[Any] = []
     try:
-        for process in workers:
-            process.start()
+        workers = [start_worker() for _ in range(config.workers)]
         for sig in previous:
             signal.signal(sig, lambda *args: stop.set())
-        # Until a stop signal, or a worker ending on its own (then the others are stopped too).
-        wait([process.sentinel for process in workers])
+        # Until a stop signal, or a worker failing (then the others are stopped too). The timeout
+        # only lets the loop see the stop event set by a signal handler.
+        while not stop.is_set():
+            wait([process.sentinel for process in workers], timeout=0.5)
+            ended = [process for process in workers if process.exitcode is not None]
+            if stop.is_set() or any(process.exitcode for process in ended):
+                break
+            for process in ended:  # recycled after max_requests: replace it, keep serving
+                process.join()
+                workers[workers.index(process)] = start_worker()
         stop.set()
         deadline = time.monotonic() + config.graceful_timeout + config.shutdown_timeout
         for process in workers:

@@ -55,5 +55,9 @@ class AuthorOut(BaseModel):
 
 AuthorRef = model_schema(Author, fields=["id", "name"], name="AuthorRef")
 TagRef = model_schema(Tag, fields=["id", "slug", "name"], name="TagRef")
-TAGS = model_schemas(Tag)
-BOOKS = model_schemas(Book, nested={"author": AuthorRef, "tags": TagRef})
+TAGS = model_schemas(Tag, fields=["id", "name", "slug"])
+BOOK_FIELDS = [
+    "id", "title", "author", "published", "pages", "in_stock", "format", "rating", "isbn", "tags",
+    "created_at", "updated_at",
+]
+BOOKS = model_schemas(Book, fields=BOOK_FIELDS, nested={"author": AuthorRef, "tags": TagRef})

@@ -2,7 +2,9 @@
 
 Environment variables:
     DJANGO_DEBUG          "1" (default) turns DEBUG on; "0" turns it off.
-    SECRET_KEY            Django secret key; the default is insecure and for development only.
+    SECRET_KEY            Django secret key; the default is public, for development only: with
+                          DEBUG off the site refuses to start on it (the demo user's API token is
+                          derived from it, so anyone could compute that token).
     DJANGO_ALLOWED_HOSTS  Extra comma-separated hosts added to the loopback defaults.
     DATABASE_URL          postgres://user:password@host:port/name (or postgresql://) switches from
                           the default SQLite file sample_site/db.sqlite3 to PostgreSQL.
@@ -28,11 +30,18 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = os.environ.get(
-    "SECRET_KEY", "django-insecure-sample-site-dev-key-change-me-in-production"
-)
+PUBLIC_SECRET_KEY = "django-insecure-sample-site-dev-key-change-me-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY", PUBLIC_SECRET_KEY)
 
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+
+if not DEBUG and SECRET_KEY == PUBLIC_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "The sample site's default SECRET_KEY is public (it is in the repository), and the demo "
+        "user's API token is derived from it: with DJANGO_DEBUG=0 set SECRET_KEY in the environment, "
+        "e.g. SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), or run "
+        "with DJANGO_DEBUG=1 for development."
+    )
 
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"] + [
     host.strip()

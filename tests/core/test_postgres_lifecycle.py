@@ -141,7 +141,7 @@ def private_databases(private_postgres: PrivatePostgres) -> Iterator[Databases]:
 
 def _env(dbs: Databases, **extra: str) -> dict[str, str]:
     """The sample site's settings on the test database (ServerProcess adds os.environ)."""
-    return {"DATABASE_URL": dbs.url(dbs.main), "DJANGO_DEBUG": "0", **extra}
+    return {"DATABASE_URL": dbs.url(dbs.main), "DJANGO_DEBUG": "0", "SECRET_KEY": "tests-only-sample-site-key", **extra}
 
 
 @contextmanager

@@ -24,8 +24,10 @@ from django_fastapi.tokens.models import Token
 BOOKS = "/api/catalog/books"
 TAGS = "/api/catalog/tags"
 
+TAG_FIELDS = ["id", "name", "slug"]  # as the catalog's TAGS, whose schema names ("Tag", ...) these share
+
 # Declared routers, mounted by the ``declared`` fixture under /api/m.
-authors = ModelRouter(Author, prefix="/authors", schemas=model_schemas(Author, name="ManagedAuthor"))
+authors = ModelRouter(Author, prefix="/authors", schemas=model_schemas(Author, fields="__all__", name="ManagedAuthor"))
 in_stock = ModelRouter(
     Book,
     prefix="/in-stock",
@@ -33,8 +35,8 @@ in_stock = ModelRouter(
     queryset=lambda books, request, user: books.filter(in_stock=True),
     permissions=None,
 )
-read_only = ModelRouter(Tag, prefix="/read-only-tags", actions=["list", "retrieve"], permissions=None)
-overridden = ModelRouter(Tag, prefix="/overridden-tags", permissions=None)
+read_only = ModelRouter(Tag, fields=TAG_FIELDS, prefix="/read-only-tags", actions=["list", "retrieve"], permissions=None)
+overridden = ModelRouter(Tag, fields=TAG_FIELDS, prefix="/overridden-tags", permissions=None)
 
 
 @overridden.get("")
@@ -48,6 +50,7 @@ def refuse_on_friday() -> None:
 
 guarded = ModelRouter(
     Tag,
+    fields=TAG_FIELDS,
     prefix="/guarded-tags",
     permissions={"list": None},
     action_dependencies={"list": [Depends(refuse_on_friday)]},
@@ -99,7 +102,7 @@ handmade = ModelRouter(
     permissions=None,
 )
 
-cursor_tags = ModelRouter(Tag, prefix="/cursor-tags", pagination=CursorPagination(ordering="name"), permissions=None)
+cursor_tags = ModelRouter(Tag, fields=TAG_FIELDS, prefix="/cursor-tags", pagination=CursorPagination(ordering="name"), permissions=None)
 
 DECLARED = [
     {"router": f"tests.orm.test_router.{name}", "prefix": "/m"}
@@ -432,17 +435,17 @@ def get_link(url: str) -> dict:
 
 def test_model_router_cursor_pagination_ordering_is_checked_against_the_model():
     with pytest.raises(ImproperlyConfigured, match="titel"):
-        ModelRouter(Book, pagination=CursorPagination(ordering="titel"), schemas=model_schemas(Book, name="CursorBook"))
+        ModelRouter(Book, pagination=CursorPagination(ordering="titel"), schemas=model_schemas(Book, fields="__all__", name="CursorBook"))
 
 
 def test_model_router_unknown_action_is_an_error():
     with pytest.raises(ValueError, match="Unknown ModelRouter actions \\['remove'\\]"):
-        ModelRouter(Tag, actions=["list", "remove"])
+        ModelRouter(Tag, fields=TAG_FIELDS, actions=["list", "remove"])
 
 
 def test_model_router_unknown_permission_key_is_an_error():
     with pytest.raises(ValueError, match="permissions must be 'model', None or a dict keyed by"):
-        ModelRouter(Tag, permissions={"lists": None})
+        ModelRouter(Tag, fields=TAG_FIELDS, permissions={"lists": None})
 
 
 def test_model_router_async_client_lists(books):

@@ -16,10 +16,10 @@ from django_fastapi.orm.schemas import ModelSchemas, model_schema, model_schemas
 from django_fastapi.testing.client import Client
 
 # Named: the catalog app (installed in the tests) already owns the default names "Book", "BookCreate"...
-BOOKS = model_schemas(Book, name="PlainBook")
+BOOKS = model_schemas(Book, fields="__all__", name="PlainBook")
 AuthorBrief = model_schema(Author, fields=["id", "name"], name="AuthorBrief")
 TagBrief = model_schema(Tag, fields=["id", "name"], name="TagBrief")
-BookDetail = model_schema(Book, nested={"author": AuthorBrief, "tags": TagBrief}, name="BookDetail")
+BookDetail = model_schema(Book, fields="__all__", nested={"author": AuthorBrief, "tags": TagBrief}, name="BookDetail")
 AuthorWithBooks = model_schema(
     Author, fields=["id", "name", "books"], nested={"books": BookDetail}, name="AuthorWithBooks"
 )
@@ -107,7 +107,7 @@ def test_model_schema_exclude_leaves_fields_out():
 
 
 def test_model_schema_reverse_relation_only_when_listed():
-    assert "books" not in model_schemas(Author).read.model_fields
+    assert "books" not in model_schemas(Author, fields="__all__").read.model_fields
     schema = model_schema(Author, fields=["id", "books"], name="AuthorBookKeys")
     assert schema.model_fields["books"].annotation == list[int]
 
@@ -116,7 +116,7 @@ def test_model_schema_reverse_relation_only_when_listed():
 def test_model_schema_unknown_name_raises_naming_model_and_valid_names(argument):
     value = {"titel": TagBrief} if argument == "nested" else ["titel"]
     with pytest.raises(ImproperlyConfigured) as raised:
-        model_schema(Book, **{argument: value}, name="Misspelt")
+        model_schema(Book, **{"fields": "__all__", argument: value}, name="Misspelt")
     message = str(raised.value)
     assert f"{argument}= names 'titel'" in message
     assert "catalog.Book" in message
@@ -130,7 +130,7 @@ def test_model_schema_fields_as_a_string_raises():
 
 def test_model_schema_nested_on_a_plain_field_raises():
     with pytest.raises(ImproperlyConfigured, match="'title' is no relation"):
-        model_schema(Book, nested={"title": TagBrief}, name="NestedTitle")
+        model_schema(Book, fields="__all__", nested={"title": TagBrief}, name="NestedTitle")
 
 
 def test_model_schema_nested_schema_that_cannot_read_instances_raises():
@@ -138,12 +138,12 @@ def test_model_schema_nested_schema_that_cannot_read_instances_raises():
         id: int
 
     with pytest.raises(ImproperlyConfigured, match="from_attributes=True"):
-        model_schema(Book, nested={"author": Plain}, name="NestedPlain")
+        model_schema(Book, fields="__all__", nested={"author": Plain}, name="NestedPlain")
 
 
 def test_model_schema_nested_in_a_write_mode_raises():
     with pytest.raises(ImproperlyConfigured, match="nested schemas are for reading"):
-        model_schema(Book, mode="create", nested={"author": AuthorBrief}, name="NestedCreate")
+        model_schema(Book, fields="__all__", mode="create", nested={"author": AuthorBrief}, name="NestedCreate")
 
 
 # Reading
@@ -193,11 +193,11 @@ def test_model_schema_read_file_field_is_its_url_or_none():
         class Meta:
             app_label = "catalog"
 
-    schema = model_schema(Leaflet, name="LeafletRead")
+    schema = model_schema(Leaflet, fields="__all__", name="LeafletRead")
     with override_settings(MEDIA_URL="/media/"):
         assert schema.model_validate(Leaflet(id=1, scan="scans/a.pdf")).scan == "/media/scans/a.pdf"
     assert schema.model_validate(Leaflet(id=2, scan="")).scan is None
-    assert "scan" not in model_schema(Leaflet, mode="create", name="LeafletCreate").model_fields
+    assert "scan" not in model_schema(Leaflet, fields="__all__", mode="create", name="LeafletCreate").model_fields
 
 
 @isolate_apps("catalog")
@@ -228,7 +228,7 @@ def test_model_schema_create_leaves_out_read_only_fields():
 
 
 def test_model_schema_create_leaves_out_read_only_argument_fields():
-    schema = model_schema(Book, mode="create", read_only=["isbn"], name="BookCreateWithoutIsbn")
+    schema = model_schema(Book, fields="__all__", mode="create", read_only=["isbn"], name="BookCreateWithoutIsbn")
     assert "isbn" not in schema.model_fields
 
 
@@ -244,7 +244,7 @@ def test_model_schema_create_uses_model_defaults():
 
 
 def test_model_schema_create_blank_text_defaults_to_empty_string():
-    assert model_schemas(Author).create(name="Ursula").bio == ""
+    assert model_schemas(Author, fields="__all__").create(name="Ursula").bio == ""
 
 
 @isolate_apps("catalog")
@@ -255,7 +255,7 @@ def test_model_schema_create_callable_default_is_optional_and_left_unset():
         class Meta:
             app_label = "catalog"
 
-    schema = model_schema(Shelf, mode="create", name="ShelfCreate")
+    schema = model_schema(Shelf, fields="__all__", mode="create", name="ShelfCreate")
     assert not schema.model_fields["labels"].is_required()
     assert schema().model_dump() == {}
     assert schema(labels={"a": 1}).model_dump() == {"labels": {"a": 1}}
@@ -297,7 +297,7 @@ def test_model_schema_natural_primary_key_is_written_on_create_only():
         class Meta:
             app_label = "catalog"
 
-    schemas = model_schemas(Country, name="NaturalKeyCountry")
+    schemas = model_schemas(Country, fields="__all__", name="NaturalKeyCountry")
     assert schemas.create.model_fields["code"].is_required()
     assert "code" not in schemas.update.model_fields and "code" not in schemas.patch.model_fields
 
@@ -310,7 +310,7 @@ def test_model_schema_blank_choices_accept_an_empty_string():
         class Meta:
             app_label = "catalog"
 
-    schema = model_schema(Sticker, mode="create", name="StickerCreate")
+    schema = model_schema(Sticker, fields="__all__", mode="create", name="StickerCreate")
     assert schema().colour == ""
     with pytest.raises(ValidationError):
         schema(colour="blue")
@@ -328,7 +328,7 @@ def test_model_schema_many_to_many_without_blank_needs_one_key():
         class Meta:
             app_label = "catalog"
 
-    schema = model_schema(Essay, mode="create", name="EssayCreate")
+    schema = model_schema(Essay, fields="__all__", mode="create", name="EssayCreate")
     assert schema(topics=[1]).topics == [1]
     with pytest.raises(ValidationError):
         schema(topics=[])
@@ -373,14 +373,14 @@ def test_model_schema_extra_adds_a_field_read_from_the_instance(book):
 
 
 def test_model_schema_extra_overrides_a_generated_field():
-    schema = model_schema(Book, extra={"rating": (float | None, Field(ge=0))}, name="BookFloatRating")
+    schema = model_schema(Book, fields="__all__", extra={"rating": (float | None, Field(ge=0))}, name="BookFloatRating")
     assert schema.model_fields["rating"].annotation == float | None
     assert list(schema.model_fields) == EVERY_FIELD
 
 
 def test_model_schemas_extra_override_reaches_writes_and_addition_stays_on_read():
     schemas = model_schemas(
-        Book, extra={"pages": (int, Field(ge=1)), "summary": (str, "")}, name="BookWithSummary"
+        Book, fields="__all__", extra={"pages": (int, Field(ge=1)), "summary": (str, "")}, name="BookWithSummary"
     )
     assert "summary" in schemas.read.model_fields and "summary" not in schemas.create.model_fields
     with pytest.raises(ValidationError):
@@ -390,14 +390,14 @@ def test_model_schemas_extra_override_reaches_writes_and_addition_stays_on_read(
 
 def test_model_schema_extra_entry_of_wrong_shape_raises():
     with pytest.raises(ImproperlyConfigured, match=r"\(annotation, default\)"):
-        model_schema(Book, extra={"summary": (str, "", "x")}, name="BadExtra")
+        model_schema(Book, fields="__all__", extra={"summary": (str, "", "x")}, name="BadExtra")
 
 
 # Names and the cache
 
 
 def test_model_schemas_default_names():
-    schemas = model_schemas(Tag)
+    schemas = model_schemas(Tag, fields=["id", "name", "slug"])  # as the catalog's TAGS
     assert isinstance(schemas, ModelSchemas)
     assert [schema.__name__ for schema in (schemas.read, schemas.create, schemas.update, schemas.patch)] == [
         "Tag", "TagCreate", "TagUpdate", "TagPatch"
@@ -405,15 +405,15 @@ def test_model_schemas_default_names():
 
 
 def test_model_schemas_name_is_the_base_of_every_variant():
-    schemas = model_schemas(Tag, name="Label")
+    schemas = model_schemas(Tag, fields="__all__", name="Label")
     assert [s.__name__ for s in (schemas.read, schemas.create, schemas.update, schemas.patch)] == [
         "Label", "LabelCreate", "LabelUpdate", "LabelPatch"
     ]
 
 
 def test_model_schema_same_arguments_return_the_same_class():
-    assert model_schema(Book, name="PlainBook") is BOOKS.read
-    assert model_schema(Book, mode="patch", name="PlainBookPatch") is BOOKS.patch
+    assert model_schema(Book, fields="__all__", name="PlainBook") is BOOKS.read
+    assert model_schema(Book, fields="__all__", mode="patch", name="PlainBookPatch") is BOOKS.patch
     assert model_schema(Author, fields=["id", "name"], name="AuthorBrief") is AuthorBrief
 
 
@@ -426,7 +426,7 @@ def test_model_schema_name_taken_by_another_spec_raises_asking_for_name():
 
 def test_model_schema_name_must_be_an_identifier():
     with pytest.raises(ImproperlyConfigured, match="identifier"):
-        model_schema(Book, name="Book Detail")
+        model_schema(Book, fields="__all__", name="Book Detail")
 
 
 def test_model_schema_labels_from_verbose_name_and_help_text():
@@ -468,8 +468,8 @@ def test_query_plan_recurses_into_nested_foreign_keys():
         class Meta:
             app_label = "catalog"
 
-    writer = model_schema(Writer, nested={"publisher": model_schema(Publisher, name="PublisherRead")}, name="WriterRead")
-    novel = model_schema(Novel, nested={"writer": writer}, name="NovelRead")
+    writer = model_schema(Writer, fields="__all__", nested={"publisher": model_schema(Publisher, fields="__all__", name="PublisherRead")}, name="WriterRead")
+    novel = model_schema(Novel, fields="__all__", nested={"writer": writer}, name="NovelRead")
     assert query_plan(novel) == (("writer", "writer__publisher"), ())
 
 

@@ -94,6 +94,7 @@ def run_manage(case_id: str, args: list[str], env: dict[str, str], reload: bool 
     # With DEBUG on and no --noreload, runfastapi runs under Django's autoreloader (runserver's).
     mode = [] if reload else ["--noreload"]
     env["DJANGO_DEBUG"] = "1" if reload else env.get("DJANGO_DEBUG", "0")
+    env.setdefault("SECRET_KEY", "tests-only-sample-site-key")  # without DEBUG the public default is refused
     return subprocess.run(
         [sys.executable, *prefix, "runfastapi", *args, *mode],
         cwd=SAMPLE_SITE, env=env, capture_output=True, text=True, timeout=60,

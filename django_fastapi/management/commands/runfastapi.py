@@ -44,6 +44,9 @@ class Command(RunserverCommand):
         parser.add_argument("--nostatic", action="store_false", dest="use_static_handler", help="Do not serve static files (served under DEBUG when django.contrib.staticfiles is installed).")
         parser.add_argument("--insecure", action="store_true", dest="insecure_serving", help="Serve static files even when DEBUG is False.")
         parser.add_argument("--access-log", action="store_true", default=None, help="Also print the server's own access log (off: the bridge logs each request to 'django_fastapi.server').")
+        parser.add_argument("--graceful-timeout", type=float, default=None, metavar="SECONDS", help="After SIGTERM or SIGINT, how long in-flight requests may take before their connections are closed (default: FASTAPI_GRACEFUL_TIMEOUT, 30).")
+        parser.add_argument("--max-requests", type=int, default=None, metavar="N", help="Recycle a worker after N requests (with --workers 2 or more it is replaced, in-flight requests finish; with one worker the server exits, for a process manager to restart).")
+        parser.add_argument("--max-requests-jitter", type=int, default=0, metavar="J", help="Add 0 to J (random) to --max-requests per worker, so that workers do not recycle together.")
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -52,7 +55,8 @@ class Command(RunserverCommand):
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
         if options["use_reloader"] is None:
-            options["use_reloader"] = settings.DEBUG and options["workers"] == 1
+            # A server that exits after --max-requests would leave the reloader waiting.
+            options["use_reloader"] = settings.DEBUG and options["workers"] == 1 and options["max_requests"] is None
         autoreload.autoreload_started.connect(watch_api_modules, dispatch_uid="django_fastapi_api_modules")
         super().handle(*args, **options)
 
@@ -87,6 +91,11 @@ class Command(RunserverCommand):
             ssl_keyfile=options["ssl_keyfile"],
             http2=options["http2"],
             access_log=options["access_log"],
+            graceful_timeout=(
+                api_settings.GRACEFUL_TIMEOUT if options["graceful_timeout"] is None else options["graceful_timeout"]
+            ),
+            max_requests=options["max_requests"],
+            max_requests_jitter=options["max_requests_jitter"],
             extra=api_settings.SERVER_OPTIONS.get(self.server.name, {}),
         )
 
