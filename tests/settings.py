@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django_fastapi.tokens",
     "drf_spectacular_sidecar",
     "tests.apps.notes",
+    "tests.apps.owned",
     "tests.apps.plain",
     "catalog",
 ]
