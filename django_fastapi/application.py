@@ -9,12 +9,17 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import InterfaceError, OperationalError
 from django.utils.module_loading import import_string
 from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.types import ASGIApp
 
 from .conf import api_settings
 from .core.compat_fastapi import routes_version
 from .core.django_request import DjangoRequestMiddleware
-from .core.exceptions import DJANGO_EXCEPTION_HANDLERS, database_unavailable
+from .core.exceptions import (
+    DJANGO_EXCEPTION_HANDLERS,
+    database_unavailable,
+    request_validation_failed,
+)
 from .core.heap import freezing_after_startup
 from .core.hooks import import_hooks, with_hooks
 from .core.lanes import LanePool, LanesBusy
@@ -76,6 +81,7 @@ def _import(setting: str, dotted: str) -> Any:
 def _add_exception_handlers(app: FastAPI) -> None:
     for exc_class, handler in DJANGO_EXCEPTION_HANDLERS.items():
         app.add_exception_handler(exc_class, handler)
+    app.add_exception_handler(RequestValidationError, request_validation_failed)
     app.add_exception_handler(OperationalError, database_unavailable)
     app.add_exception_handler(InterfaceError, database_unavailable)
     app.add_exception_handler(LanesBusy, lanes_busy)
