@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db import InterfaceError, OperationalError
 from django.utils.module_loading import import_string
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.types import ASGIApp
 
@@ -26,6 +26,7 @@ from .core.lanes import LanePool, LanesBusy
 from .core.lifecycle import RequestLifecycleMiddleware, lanes_busy, lifespan_for
 from .core.overrides import OverridesProvider
 from .core.pinning import PinnedAPIRoute, pin_router
+from .core.request_values import reject_unstorable_values
 from .openapi.documents import (
     DEFAULT,
     build_document,
@@ -148,6 +149,8 @@ def build_application() -> FastAPI:
         openapi_url=None,
         servers=api_settings.SERVERS or None,
         swagger_ui_parameters=api_settings.SWAGGER_UI_PARAMETERS,
+        # NUL, lone surrogates and NaN: a 422 naming the value, on every database backend.
+        dependencies=[Depends(reject_unstorable_values)],
         lifespan=with_hooks(
             # Frozen before the project's start-up hooks, which are the last thing before the
             # server is told start-up is complete (a stop signal then still runs the shutdown hooks).
