@@ -82,6 +82,15 @@ def declares_files(route: Any) -> bool:
     )
 
 
+def reads_form(route: Any) -> bool:
+    """Whether FastAPI parses the body as a form for the route (a ``Form()`` or file parameter)."""
+    return any(
+        isinstance(field.field_info, params.Form)
+        for dependant in _dependants(route)
+        for field in dependant.body_params
+    )
+
+
 def reads_body(route: Any) -> bool:
     """Whether FastAPI reads (and parses) the request body for the route before calling it."""
     return any(dependant.body_params for dependant in _dependants(route))

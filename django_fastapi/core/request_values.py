@@ -22,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import UploadFile
 from starlette.requests import HTTPConnection
 
-from .compat_fastapi import reads_body, serving_route
+from .compat_fastapi import reads_body, reads_form, serving_route
 
 NULL = {"type": "null_character", "msg": "Null characters are not allowed."}
 UNICODE = {
@@ -45,7 +45,7 @@ async def reject_unstorable_values(request: HTTPConnection) -> None:
     ]
     route = serving_route(request.scope)
     if not errors and isinstance(request, Request) and route is not None and reads_body(route):
-        errors.extend(await _body_errors(request))
+        errors.extend(await _body_errors(request, form=reads_form(route)))
     if errors:
         raise RequestValidationError(errors)
 
@@ -59,12 +59,12 @@ def _text_errors(where: str, pairs: Any) -> Iterator[dict[str, Any]]:
                 break
 
 
-async def _body_errors(request: Request) -> list[dict[str, Any]]:
+async def _body_errors(request: Request, *, form: bool) -> list[dict[str, Any]]:
     content_type = request.headers.get("content-type", "").lower()
-    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+    if form:
         # FastAPI parsed the form already; Starlette returns the same form again.
-        form = await request.form()
-        fields = [(name, value) for name, value in form.multi_items() if not isinstance(value, UploadFile)]
+        parsed_form = await request.form()
+        fields = [(name, value) for name, value in parsed_form.multi_items() if not isinstance(value, UploadFile)]
         return list(_text_errors("body", fields))
     if content_type and not (content_type.startswith("application/") and "json" in content_type):
         return []  # bytes or text: the endpoint reads them as such

@@ -24,7 +24,11 @@ class Body(BaseModel):
 
 def _describe(request: Request) -> dict:
     route = compat_fastapi.serving_route(request.scope)
-    return {"files": compat_fastapi.declares_files(route), "body": compat_fastapi.reads_body(route)}
+    return {
+        "files": compat_fastapi.declares_files(route),
+        "form": compat_fastapi.reads_form(route),
+        "body": compat_fastapi.reads_body(route),
+    }
 
 
 def _app() -> FastAPI:
@@ -68,9 +72,9 @@ def test_fastapi_dependant_tells_json_and_form_bodies_from_files():
         "none": client.post("/v1/none").json(),
     }
     assert found == {
-        "json": {"files": False, "body": True},
-        "form": {"files": False, "body": True},
-        "upload": {"files": True, "body": True},
-        "dependency-file": {"files": True, "body": True},
-        "none": {"files": False, "body": False},
+        "json": {"files": False, "form": False, "body": True},
+        "form": {"files": False, "form": True, "body": True},
+        "upload": {"files": True, "form": True, "body": True},
+        "dependency-file": {"files": True, "form": True, "body": True},
+        "none": {"files": False, "form": False, "body": False},
     }, f"{FASTAPI}: Dependant.body_params or params.File changed"

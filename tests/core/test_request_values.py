@@ -83,3 +83,9 @@ def test_deeply_nested_nul_is_422_not_a_recursion_error():
     response = post_json(body)
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "null_character"
+
+
+def test_form_content_type_to_a_json_endpoint_is_not_parsed_as_a_form():
+    response = Client().post("/api/hostile/items", content=b"--x\r\nbroken",
+                             headers={"Content-Type": "multipart/form-data; boundary=x"})
+    assert response.status_code == 422  # FastAPI's own answer: the body is not the JSON expected
