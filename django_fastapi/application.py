@@ -8,20 +8,26 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db import InterfaceError, OperationalError
 from django.utils.module_loading import import_string
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.types import ASGIApp
 
 from .conf import api_settings
 from .core.compat_fastapi import routes_version
 from .core.django_middleware import DjangoMiddleware
 from .core.django_request import DjangoRequestMiddleware
-from .core.exceptions import DJANGO_EXCEPTION_HANDLERS, database_unavailable
+from .core.exceptions import (
+    DJANGO_EXCEPTION_HANDLERS,
+    database_unavailable,
+    request_validation_failed,
+)
 from .core.heap import freezing_after_startup
 from .core.hooks import import_hooks, with_hooks
 from .core.lanes import LanePool, LanesBusy
 from .core.lifecycle import RequestLifecycleMiddleware, lanes_busy, lifespan_for
 from .core.overrides import OverridesProvider
 from .core.pinning import PinnedAPIRoute, pin_router
+from .core.request_values import reject_unstorable_values
 from .openapi.documents import (
     DEFAULT,
     build_document,
@@ -77,6 +83,7 @@ def _import(setting: str, dotted: str) -> Any:
 def _add_exception_handlers(app: FastAPI) -> None:
     for exc_class, handler in DJANGO_EXCEPTION_HANDLERS.items():
         app.add_exception_handler(exc_class, handler)
+    app.add_exception_handler(RequestValidationError, request_validation_failed)
     app.add_exception_handler(OperationalError, database_unavailable)
     app.add_exception_handler(InterfaceError, database_unavailable)
     app.add_exception_handler(LanesBusy, lanes_busy)
@@ -144,6 +151,8 @@ def build_application() -> FastAPI:
         openapi_url=None,
         servers=api_settings.SERVERS or None,
         swagger_ui_parameters=api_settings.SWAGGER_UI_PARAMETERS,
+        # NUL, lone surrogates and NaN: a 422 naming the value, on every database backend.
+        dependencies=[Depends(reject_unstorable_values)],
         lifespan=with_hooks(
             # Frozen before the project's start-up hooks, which are the last thing before the
             # server is told start-up is complete (a stop signal then still runs the shutdown hooks).

@@ -425,7 +425,8 @@ class APISettings:
     MAX_WEBSOCKETS: Setting[int] = Setting(2000, _positive_int)
     GC_FREEZE: Setting[bool] = Setting(True, _bool)
     SERVE_DJANGO: Setting[bool] = Setting(True, _bool)
-    MAX_UPLOAD_SIZE: Setting[int | None] = Setting(None, _optional_size)
+    # Bounded by default: a disk spool is cheaper than memory, not free (see docs/settings.rst).
+    MAX_UPLOAD_SIZE: Setting[int | None] = Setting(100 * 1024 * 1024, _optional_size)
     ON_STARTUP: Setting[list[str]] = Setting(lambda: [], _dotted_list)
     ON_SHUTDOWN: Setting[list[str]] = Setting(lambda: [], _dotted_list)
     PAGE_SIZE: Setting[int] = Setting(_default_page_size, _page_size)

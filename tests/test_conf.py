@@ -50,7 +50,7 @@ DEFAULTS = {
     "MAX_WEBSOCKETS": 2000,
     "GC_FREEZE": True,
     "SERVE_DJANGO": True,
-    "MAX_UPLOAD_SIZE": None,
+    "MAX_UPLOAD_SIZE": 100 * 1024 * 1024,
     "ON_STARTUP": [],
     "ON_SHUTDOWN": [],
     "PAGE_SIZE": 20,

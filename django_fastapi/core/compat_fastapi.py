@@ -4,7 +4,8 @@
   which FastAPI no longer copies into ``routes``;
 - ``APIRouter._get_routes_version``: whether routes were added since a document was cached;
 - ``scope["fastapi"]["effective_route_context"]``: the inclusion an included route is served by;
-- a route's ``dependant`` tree (``Dependant.dependencies``, ``.query_params``, ``.call``);
+- a route's ``dependant`` tree (``Dependant.dependencies``, ``.query_params``, ``.body_params``,
+  ``.call``), and ``params.File`` as the ``field_info`` of every file parameter (``UploadFile`` too);
 - ``params.Depends`` being a dataclass, copied with ``dataclasses.replace``.
 
 ``tests/core/test_compat.py`` fails naming the installed FastAPI version if any of these change.
@@ -16,6 +17,7 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
+from fastapi import params
 from starlette.types import Scope
 
 from .compat_starlette import scope_route
@@ -81,6 +83,29 @@ def query_parameters(route: Any) -> list[tuple[str, Any]]:
         for dependant in _dependants(route)
         for field in dependant.query_params
     ]
+
+
+def declares_files(route: Any) -> bool:
+    """Whether the route or one of its dependencies takes a file (``File()``, ``UploadFile``)."""
+    return any(
+        isinstance(field.field_info, params.File)
+        for dependant in _dependants(route)
+        for field in dependant.body_params
+    )
+
+
+def reads_form(route: Any) -> bool:
+    """Whether FastAPI parses the body as a form for the route (a ``Form()`` or file parameter)."""
+    return any(
+        isinstance(field.field_info, params.Form)
+        for dependant in _dependants(route)
+        for field in dependant.body_params
+    )
+
+
+def reads_body(route: Any) -> bool:
+    """Whether FastAPI reads (and parses) the request body for the route before calling it."""
+    return any(dependant.body_params for dependant in _dependants(route))
 
 
 def dependency_calls(route: Any) -> list[Any]:

@@ -3,6 +3,7 @@
 Django's exceptions raised by endpoints and dependencies become what Django would answer:
 ``Http404``/``ObjectDoesNotExist`` 404, ``PermissionDenied`` 403, ``BadRequest`` and
 ``SuspiciousOperation`` 400, ``ValidationError`` 422 (in FastAPI's shape), anything else 500.
+FastAPI's own 422 (``RequestValidationError``) echoes only a short, JSON-safe excerpt of the input.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import logging
+import math
 import traceback
 import uuid
 from collections.abc import Callable
@@ -31,6 +33,7 @@ from django.http import Http404, HttpRequest
 from django.views.debug import technical_500_response
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
@@ -98,6 +101,15 @@ async def validation_failed(request: Request, exc: ValidationError) -> JSONRespo
     return JSONResponse({"detail": validation_errors(exc)}, status_code=422)
 
 
+async def request_validation_failed(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, whatever the input: each error's ``input`` cut to an excerpt of at most
+    ``EXCERPT`` characters or items, and values JSON cannot carry (``NaN``, ``Infinity``, a lone
+    surrogate, undecodable bytes) replaced by their repr, so that the answer is never a 500 and
+    never as large as the request."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    return JSONResponse({"detail": [_safe_error(error) for error in errors]}, status_code=422)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     """Any other exception: logged to ``django.request`` with its traceback, answered with a 500.
 
@@ -153,6 +165,44 @@ def _input(params: Any) -> Any:
     if isinstance(value, (decimal.Decimal, datetime.date, datetime.time, datetime.timedelta, uuid.UUID)):
         return jsonable_encoder(value)
     return None
+
+
+EXCERPT = 100  # characters of a string, items of a list or object, in a 422's "input"
+_DEPTH = 4  # levels of nesting kept in an excerpt
+
+
+def _safe_error(error: Any) -> Any:
+    # The input (and a loc, which may hold a client's object keys) is cut short; a message or
+    # context (the bridge's or pydantic's words) only made JSON-safe.
+    if not isinstance(error, dict):
+        return _excerpt(error, 0, EXCERPT)
+    return {
+        key: _excerpt(value, 0, EXCERPT if key in ("input", "loc") else 10_000)
+        for key, value in error.items()
+    }
+
+
+def _excerpt(value: Any, depth: int, limit: int) -> Any:
+    """A JSON-safe excerpt of ``value``: FastAPI's ``jsonable_encoder`` for everything else."""
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, bytes):
+        value = value[:limit].decode("utf-8", "backslashreplace")
+    if isinstance(value, str):
+        return value[:limit].encode("utf-8", "backslashreplace").decode("utf-8")
+    if depth >= _DEPTH:
+        return "..."
+    if isinstance(value, dict):
+        items = list(value.items())[:limit]
+        return {str(_excerpt(key, depth + 1, limit)): _excerpt(item, depth + 1, limit) for key, item in items}
+    if isinstance(value, (list, tuple)):
+        return [_excerpt(item, depth + 1, limit) for item in value[:limit]]
+    try:
+        return _excerpt(jsonable_encoder(value), depth + 1, limit)
+    except Exception:  # noqa: BLE001 -- whatever the input holds, the answer is a 422
+        return repr(value)[:limit]
 
 
 def _detail(status: int, exc: Exception) -> dict[str, str]:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from django.core import validators
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.fields.reverse_related import ForeignObjectRel
+from pydantic import Field
 
 if TYPE_CHECKING:
     from django.contrib.contenttypes.fields import GenericForeignKey
@@ -142,6 +143,16 @@ def constraints(field: models.Field) -> dict[str, Any]:
         if isinstance(field, klass):
             found["json_schema_extra"] = {"format": name}
     return found
+
+
+def key_type(pk: models.Field) -> Any:
+    """One key of a to-many relation as a client sends it: an integer key held to its column's
+    portable range, so an id out of range is a 422 (SQLite raised OverflowError: a 500)."""
+    kind = python_type(pk)
+    low, high = BaseDatabaseOperations.integer_field_ranges.get(pk.get_internal_type(), (None, None))
+    if kind is int and low is not None:
+        return Annotated[int, Field(ge=low, le=high)]
+    return kind
 
 
 def _backend_integer_range(field: models.Field) -> tuple[Any, Any]:

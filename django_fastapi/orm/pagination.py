@@ -36,6 +36,8 @@ from ..core.signatures import query_parameter, request_parameter, signature
 from .keyset import InvalidCursor, Keyset, parse_ordering
 
 T = TypeVar("T")
+# The largest page or offset: a 64-bit OFFSET (past it, SQLite's OverflowError is a 500).
+MAX_INDEX = 2**63 - 1
 Schema = type[BaseModel] | None
 
 
@@ -164,7 +166,7 @@ class PageNumberPagination(BasePagination):
     def query_parameters(self) -> list[inspect.Parameter]:
         size, maximum = self.sizes()
         return [
-            query_parameter("page", int, 1, ge=1, description="A page number within the list."),
+            query_parameter("page", int, 1, ge=1, le=MAX_INDEX, description="A page number within the list."),
             query_parameter("page_size", int, size, ge=1, le=maximum, description="Results per page."),
         ]
 
@@ -198,7 +200,7 @@ class LimitOffsetPagination(BasePagination):
         size, maximum = self.sizes()
         return [
             query_parameter("limit", int, size, ge=1, le=maximum, description="Results to return."),
-            query_parameter("offset", int, 0, ge=0, description="Index of the first result."),
+            query_parameter("offset", int, 0, ge=0, le=MAX_INDEX, description="Index of the first result."),
         ]
 
     def paginate_request(

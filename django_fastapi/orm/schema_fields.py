@@ -21,7 +21,7 @@ from django.utils.text import capfirst
 from pydantic import AliasChoices, BeforeValidator, Field
 from pydantic.fields import FieldInfo
 
-from .field_types import choice_values, constraints, python_type, related_model
+from .field_types import choice_values, constraints, key_type, python_type, related_model
 
 AnyField = Union[models.Field, ForeignObjectRel]
 Definition = tuple[Any, FieldInfo]
@@ -56,7 +56,7 @@ def read_definition(
 def write_definition(field: models.Field, mode: str) -> Definition:
     """The field in a request body: the model's constraints, and its default unless ``patch``."""
     if field.many_to_many:
-        annotation: Any = list.__class_getitem__(python_type(related_model(field)._meta.pk))
+        annotation: Any = list.__class_getitem__(key_type(related_model(field)._meta.pk))
         if not field.blank:
             annotation = Annotated[annotation, Field(min_length=1)]  # as ModelForm and DRF
     else:

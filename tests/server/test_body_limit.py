@@ -113,9 +113,9 @@ def test_body_limit_file_upload_saved_to_django_storage(uploads):
     assert (uploads / "uploads" / "notes.txt").read_bytes() == b"hello"
 
 
-def test_body_limit_file_upload_over_max_upload_size_is_413(settings):
+def test_body_limit_file_upload_over_max_upload_size_is_413(settings, uploads):
     settings.FASTAPI_MAX_UPLOAD_SIZE = LIMIT * 2
-    response = Client().post("/api/web/echo", files={"file": ("big.bin", b"x" * (LIMIT * 3))})
+    response = Client().post("/api/uploads/files", files={"file": ("big.bin", b"x" * (LIMIT * 3))})
     assert response.status_code == 413
     assert response.json() == {"detail": f"Request body too large: the limit is {LIMIT * 2} bytes."}
 
