@@ -12,11 +12,12 @@ from catalog.models import Tag
 from django.contrib.auth.models import User
 from django.test import override_settings
 
-from django_fastapi.orm import FilterSet, ModelRouter, SearchFilter
+from django_fastapi.orm import FilterSet, ModelRouter, SearchFilter, model_schemas
 from django_fastapi.testing.client import Client
 
 tags = ModelRouter(
     Tag,
+    schemas=model_schemas(Tag, fields="__all__", name="ValuesTag"),
     prefix="/tags",
     filters=FilterSet(Tag, {"name": ["exact", "icontains"]}),
     search=SearchFilter(Tag, ["name"]),

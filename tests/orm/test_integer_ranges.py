@@ -23,8 +23,8 @@ books = ModelRouter(
     filters=FilterSet(Book, {"pages": ["gte"], "author": ["exact", "in"]}),
     permissions=None,
 )
-offset_tags = ModelRouter(Tag, prefix="/offset-tags", pagination=LimitOffsetPagination(), permissions=None)
-page_tags = ModelRouter(Tag, prefix="/page-tags", pagination=PageNumberPagination(), permissions=None)
+offset_tags = ModelRouter(Tag, schemas=model_schemas(Tag, fields="__all__", name="RangeTag"), prefix="/offset-tags", pagination=LimitOffsetPagination(), permissions=None)
+page_tags = ModelRouter(Tag, schemas=model_schemas(Tag, fields="__all__", name="RangeTag"), prefix="/page-tags", pagination=PageNumberPagination(), permissions=None)
 
 ROUTERS = [{"router": f"tests.orm.test_integer_ranges.{name}", "prefix": "/r"} for name in ("books", "offset_tags", "page_tags")]
 TOO_SMALL = -(2**63) - 1
