@@ -8,6 +8,7 @@ need the import string ``django_fastapi.asgi:application``, which each worker im
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import multiprocessing
 import signal
@@ -206,10 +207,12 @@ class Hypercorn(Server):
             return
         from hypercorn.asyncio import serve
 
-        # Off the main thread (Django's autoreloader) hypercorn cannot install signal handlers;
-        # the reloader's main thread ends the process instead.
-        trigger = None if threading.current_thread() is threading.main_thread() else _never
-        asyncio.run(serve(self.wrap(app, options), config, shutdown_trigger=trigger))
+        if threading.current_thread() is not threading.main_thread():
+            # Off the main thread (Django's autoreloader) no signal handler can be installed; the
+            # reloader's main thread ends the process instead.
+            asyncio.run(serve(self.wrap(app, options), config, shutdown_trigger=_never))
+            return
+        asyncio.run(_serve_until_signal(serve, self.wrap(app, options), config, options.graceful_timeout))
 
 
 def run_hypercorn_workers(config: Any) -> int:
@@ -270,6 +273,40 @@ def run_hypercorn_workers(config: Any) -> int:
             signal.signal(sig, handler)
         close_sockets(sockets)
     return next((process.exitcode for process in workers if process.exitcode), 0)
+
+
+# What a stuck shutdown may take beyond the graceful timeout before the server is cancelled.
+SHUTDOWN_MARGIN = 5.0
+
+
+async def _serve_until_signal(serve: Any, app: Any, config: Any, graceful_timeout: float | None) -> None:
+    """hypercorn's ``serve`` stopped by SIGINT or SIGTERM, as hypercorn itself does, with a deadline.
+
+    On Python 3.12+ ``asyncio.Server.wait_closed()`` waits for every open connection, and hypercorn
+    awaits it before applying its graceful timeout: one client dribbling a body would keep the
+    server up for ever. So once stopping has taken the graceful timeout (and a margin), the server
+    is cancelled.
+    """
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    serving = asyncio.ensure_future(serve(app, config, shutdown_trigger=stop.wait))
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not serving.done() and graceful_timeout is not None:
+            done, _ = await asyncio.wait({serving}, timeout=graceful_timeout + SHUTDOWN_MARGIN)
+            if not done:
+                serving.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await serving
+                return
+        await serving
+    finally:
+        stopping.cancel()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 async def _never() -> None:
