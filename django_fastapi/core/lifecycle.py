@@ -152,6 +152,11 @@ def _is_stream(message: Message) -> bool:
     return True
 
 
+# One helper thread for every async test's sync work: requests a test overlaps (asyncio.gather)
+# share the test's connections, so their jobs must run one at a time, as on the test's thread.
+_test_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="django_fastapi-test")
+
+
 class TestConnectionsExecutor(Executor):
     """Runs an async test's sync work on one helper thread with the test thread's connections.
 
@@ -163,10 +168,9 @@ class TestConnectionsExecutor(Executor):
     def __init__(self) -> None:
         # Those of the test's sync code, not the loop's own (Django keeps them apart).
         self._connections = as_if_sync(lambda: {alias: connections[alias] for alias in connections})
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="django_fastapi-test")
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        return self._thread.submit(self._run, fn, args, kwargs)
+        return _test_thread.submit(self._run, fn, args, kwargs)
 
     def _run(self, fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
         for alias, connection in self._connections.items():
@@ -180,10 +184,7 @@ class TestConnectionsExecutor(Executor):
                 connection.dec_thread_sharing()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._thread.shutdown(wait=False)
-
-    def __del__(self) -> None:
-        self._thread.shutdown(wait=False)
+        pass
 
 
 def signal_job(signal: Signal, **kwargs: Any) -> Callable[[], None]:
