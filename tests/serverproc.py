@@ -139,3 +139,12 @@ def _read(file) -> str:
     # pread leaves the offset alone: the server shares it and must keep appending at the end.
     fd = file.fileno()
     return os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace")
+
+
+def pytest_on_postgres(module: str, postgres_url: str) -> subprocess.CompletedProcess[str]:
+    """Run a test module again in a subprocess with tests.pg_settings (its own database)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.pg_settings", "DJANGO_FASTAPI_TEST_POSTGRES": postgres_url}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", module],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+    )

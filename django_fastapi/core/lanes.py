@@ -260,14 +260,6 @@ class LanePool:
         self._lock = threading.Lock()
         self.peak_in_use = 0
 
-    @property
-    def in_use(self) -> int:
-        return self.size - len(self._free)
-
-    @property
-    def waiting(self) -> int:
-        return len(self._waiting)
-
     def _assign(self, lane: Lane, owner: RequestLanes | None) -> None:
         lane.holder = owner
         if owner is not None:
