@@ -37,6 +37,9 @@ from .openapi.documents import (
     record_placements,
 )
 from .openapi.pages import DeprecationMiddleware, add_docs, deprecated_prefixes
+from .operations.context import RequestIdMiddleware
+from .operations.health import add_health
+from .operations.recycling import MemoryCeilingMiddleware, max_rss_from_environ
 from .routing.discovery import Mount, discover
 from .routing.dispatch import Dispatcher, django_application, static_serving
 from .security.hosts import HostValidationMiddleware
@@ -163,6 +166,13 @@ def build_application() -> FastAPI:
     )
     app.state.django_fastapi_lanes = lanes
     add_docs(app)  # first, as FastAPI adds its own docs routes: no app route shadows them
+    add_health(app)
+    if api_settings.METRICS_URL:
+        from .operations.metrics import (
+            add_metrics,  # prometheus-client: the optional "metrics" extra
+        )
+
+        add_metrics(app)
     mount(app, discover())
     _add_exception_handlers(app)
     _add_middleware(app, lanes)
@@ -188,7 +198,28 @@ def get_asgi_application(*, serve_static: bool | None = None) -> ASGIApp:
     if api_settings.SERVE_DJANGO:
         django_app = django_application(serve_static=static_serving(serve_static))
     configure_default_logging()
-    return AccessLogMiddleware(Dispatcher(api, django_app, api_prefix=api_settings.API_PREFIX))
+    app: ASGIApp = Dispatcher(api, django_app, api_prefix=api_settings.API_PREFIX)
+    return with_operations(app, api)
+
+
+def with_operations(app: ASGIApp, api: FastAPI) -> ASGIApp:
+    """``app`` with what production needs around it, outermost first: the memory ceiling, the
+    request id, the access log, the trace span, the metrics (each as the settings ask)."""
+    if api_settings.METRICS_URL:
+        from .operations.metrics import MetricsMiddleware
+
+        app = MetricsMiddleware(app, api)
+    if api_settings.OPENTELEMETRY:
+        from .operations.tracing import TracingMiddleware  # the optional "otel" extra
+
+        app = TracingMiddleware(app)
+    app = AccessLogMiddleware(app)
+    if api_settings.REQUEST_ID_HEADER:
+        app = RequestIdMiddleware(app, api_settings.REQUEST_ID_HEADER)
+    max_rss = max_rss_from_environ()
+    if max_rss:
+        app = MemoryCeilingMiddleware(app, max_rss)
+    return app
 
 
 def clear_application_cache(*, setting: str = "", **kwargs: object) -> None:

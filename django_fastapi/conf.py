@@ -380,6 +380,15 @@ def _optional_string(name: str, value: Any) -> str | None:
     return value if value is None else _string(name, value)
 
 
+_HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+
+
+def _optional_header(name: str, value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not _HEADER.match(value)):
+        raise _fail(name, value, "None or an HTTP header name such as 'X-Request-ID'")
+    return value
+
+
 class APISettings:
     # Names kept from django-fastapi-bridge 0.2.
     TITLE: Setting[str] = Setting("Django FastAPI", _string)
@@ -431,6 +440,16 @@ class APISettings:
     ON_SHUTDOWN: Setting[list[str]] = Setting(lambda: [], _dotted_list)
     PAGE_SIZE: Setting[int] = Setting(_default_page_size, _page_size)
     MAX_PAGE_SIZE: Setting[int] = Setting(100, _positive_int)
+    # Production operations (docs/production.rst): health, readiness, request ids, metrics, tracing.
+    HEALTH_URL: Setting[str | None] = Setting("/health", _optional_url)
+    READY_URL: Setting[str | None] = Setting("/ready", _optional_url)
+    READY_TIMEOUT: Setting[float] = Setting(3.0, _seconds)
+    HEALTH_IN_SCHEMA: Setting[bool] = Setting(False, _bool)
+    REQUEST_ID_HEADER: Setting[str | None] = Setting("X-Request-ID", _optional_header)
+    ACCESS_LOG_FORMAT: Setting[str] = Setting("text", _choice(("text", "json")))
+    METRICS_URL: Setting[str | None] = Setting(None, _optional_url)
+    METRICS_ACCESS: Setting[str] = Setting("staff", _access)
+    OPENTELEMETRY: Setting[bool] = Setting(False, _bool)
 
     def names(self) -> list[str]:
         return [name for name, value in vars(type(self)).items() if isinstance(value, Setting)]

@@ -55,6 +55,15 @@ DEFAULTS = {
     "ON_SHUTDOWN": [],
     "PAGE_SIZE": 20,
     "MAX_PAGE_SIZE": 100,
+    "HEALTH_URL": "/health",
+    "READY_URL": "/ready",
+    "READY_TIMEOUT": 3.0,
+    "HEALTH_IN_SCHEMA": False,
+    "REQUEST_ID_HEADER": "X-Request-ID",
+    "ACCESS_LOG_FORMAT": "text",
+    "METRICS_URL": None,
+    "METRICS_ACCESS": "staff",
+    "OPENTELEMETRY": False,
 }
 
 # Values a project might plausibly write by mistake, one per setting.

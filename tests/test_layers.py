@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("security", ("django_fastapi.security", "django_fastapi.tokens")),
     ("orm", ("django_fastapi.orm",)),
     ("openapi", ("django_fastapi.openapi",)),
+    ("operations", ("django_fastapi.operations",)),
     ("server", ("django_fastapi.server",)),
     ("application", ("django_fastapi.application",)),
     ("testing", ("django_fastapi.testing",)),

@@ -55,13 +55,13 @@ class LanesBusy(Exception):
 
 
 class _Job:
-    __slots__ = ("future", "fn", "args", "kwargs", "owner", "deadline")
+    __slots__ = ("future", "fn", "args", "kwargs", "owner", "deadline", "queued")
 
     def __init__(self, owner: RequestLanes | None, fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
         self.future: Future[Any] = Future()
         self.fn, self.args, self.kwargs = fn, args, kwargs
         self.owner = owner
-        self.deadline = 0.0
+        self.deadline = self.queued = 0.0
 
 
 _STOP = object()
@@ -259,6 +259,18 @@ class LanePool:
         # Event loops of a live server's thread and of a test may share the pool.
         self._lock = threading.Lock()
         self.peak_in_use = 0
+        # Read by metrics: jobs that waited for a lane, their total wait, and those refused (503).
+        self.waits = 0
+        self.waited = 0.0
+        self.refused = 0
+
+    @property
+    def in_use(self) -> int:
+        return self.size - len(self._free)
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
 
     def _assign(self, lane: Lane, owner: RequestLanes | None) -> None:
         lane.holder = owner
@@ -286,7 +298,8 @@ class LanePool:
                 self._assign(lane, owner)
             elif lane is None:
                 timeout = self._timeout()
-                job.deadline = math.inf if timeout is None else time.monotonic() + timeout
+                job.queued = time.monotonic()
+                job.deadline = math.inf if timeout is None else job.queued + timeout
                 self._waiting.append(job)
         if lane is None:
             if job.deadline != math.inf:
@@ -359,6 +372,7 @@ class LanePool:
                 if job.future.done():
                     continue
                 expired.append(job)
+                self.refused += 1
                 owner = job.owner
                 if owner is not None:
                     owner.busy = False
@@ -406,6 +420,8 @@ class LanePool:
                             owner.busy = False
                     continue
                 self._assign(lane, owner)
+                self.waits += 1
+                self.waited += time.monotonic() - job.queued
                 return job
             lane.holder = None
             self._free.append(lane)

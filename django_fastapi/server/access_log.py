@@ -4,7 +4,9 @@
 
 Status 500 and above is logged at ERROR, 400 and above at WARNING, the rest at INFO, like Django's
 ``django.server`` logger. Each record carries ``status_code``, ``size`` (body bytes sent),
-``duration`` (seconds) and ``client`` (``"host:port"``) for your own formatters.
+``duration`` (seconds), ``client`` (``"host:port"``), ``method``, ``path`` and ``request_id`` for
+your own formatters. A health or readiness probe's success is logged at DEBUG. With
+``FASTAPI_ACCESS_LOG_FORMAT = "json"`` the default handler writes JSON lines instead.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from urllib.parse import quote
 
 from django.utils.log import ServerFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..conf import api_settings
+from ..operations.context import JsonLinesFormatter, RequestIdFilter, current
 
 LOGGER = "django_fastapi.server"
 logger = logging.getLogger(LOGGER)
@@ -57,14 +62,18 @@ class AccessLogMiddleware:
 
 def log_request(scope: Scope, status: int, size: int, duration: float) -> None:
     level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
+    info = current.get()
+    if level == logging.INFO and info is not None and info.quiet:
+        level = logging.DEBUG
     if not logger.isEnabledFor(level):
         return
     client = scope.get("client")
+    target = _target(scope)
     logger.log(
         level,
         '"%s %s HTTP/%s" %d %d %.1fms',
         scope["method"],
-        _target(scope),
+        target,
         scope.get("http_version", "1.1"),
         status,
         size,
@@ -74,6 +83,9 @@ def log_request(scope: Scope, status: int, size: int, duration: float) -> None:
             "size": size,
             "duration": duration,
             "client": f"{client[0]}:{client[1]}" if client else None,
+            "method": scope["method"],
+            "path": target,
+            "request_id": None if info is None else info.request_id,
         },
     )
 
@@ -88,8 +100,12 @@ def configure_default_logging() -> None:
     if any(item.handlers or item.level != logging.NOTSET or not item.propagate or item.disabled for item in configured):
         return
     handler = logging.StreamHandler()
-    # runserver's own time format, without logging's milliseconds.
-    handler.setFormatter(ServerFormatter("[{server_time}] {message}", datefmt="%d/%b/%Y %H:%M:%S", style="{"))
+    handler.addFilter(RequestIdFilter())
+    if api_settings.ACCESS_LOG_FORMAT == "json":
+        handler.setFormatter(JsonLinesFormatter())
+    else:
+        # runserver's own time format, without logging's milliseconds.
+        handler.setFormatter(ServerFormatter("[{server_time}] {message}", datefmt="%d/%b/%Y %H:%M:%S", style="{"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
