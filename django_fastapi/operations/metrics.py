@@ -41,6 +41,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..conf import api_settings
+from ..core.compat_fastapi import serving_route
 from ..core.lanes import LanePool
 from ..core.lifecycle import RequestLifecycleMiddleware
 from ..openapi.pages import guard
@@ -139,8 +140,7 @@ class MetricsMiddleware:
             self.observe(scope, status, time.perf_counter() - started)
 
     def observe(self, scope: Scope, status: int, duration: float) -> None:
-        route = scope.get("route")
-        template = getattr(route, "path", None) or NO_ROUTE
+        template = getattr(serving_route(scope), "path", None) or NO_ROUTE
         method = scope["method"]
         key = (template, method, status)
         children = self._children.get(key)

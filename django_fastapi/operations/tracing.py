@@ -16,6 +16,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..core.compat_fastapi import serving_route
 from .context import request_id
 
 TRACER = "django_fastapi"
@@ -50,7 +51,7 @@ class TracingMiddleware:
             try:
                 await self.app(scope, receive, status_send)
             finally:
-                route = getattr(scope.get("route"), "path", None)
+                route = getattr(serving_route(scope), "path", None)
                 if route:
                     span.update_name(f"{method} {route}")
                     span.set_attribute("http.route", route)

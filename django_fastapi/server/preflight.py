@@ -63,6 +63,8 @@ def validate_recycling(server: Server, options: ServeOptions) -> None:
         raise ServeError(f"--max-requests-jitter must be 0 or more; got {options.max_requests_jitter!r}.")
     if options.max_requests_jitter and options.max_requests is None:
         raise ServeError("--max-requests-jitter needs --max-requests N: the jitter is added to N.")
+    if options.max_rss is not None and options.max_rss < 1:
+        raise ServeError(f"--max-rss must be a number of MiB, 1 or more; got {options.max_rss!r}.")
     if (options.max_requests_jitter and server.name == "uvicorn"
             and "limit_max_requests_jitter" not in server.option_names()):
         raise ServeError(

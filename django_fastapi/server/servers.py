@@ -8,10 +8,14 @@ need the import string ``django_fastapi.asgi:application``, which each worker im
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import inspect
 import multiprocessing
+import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,6 +27,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from ..conf import api_settings
+from ..operations.recycling import MAX_RSS_ENVIRON
 from .compat_hypercorn import close_sockets, create_sockets, worker_function
 
 IMPORT_STRING = "django_fastapi.asgi:application"
@@ -57,6 +62,8 @@ class ServeOptions:
     # None: as FASTAPI_SERVER_OPTIONS says (off by default).
     max_requests: int | None = None
     max_requests_jitter: int = 0
+    # MiB of resident memory above which a worker stops gracefully (and is replaced).
+    max_rss: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -231,16 +238,22 @@ def run_hypercorn_workers(config: Any) -> int:
     sockets = create_sockets(config)
     context = multiprocessing.get_context("spawn")
     stop = context.Event()
+    # Each worker's own stop event: set for all of them on stopping, or by the worker itself on
+    # SIGTERM (--max-rss), which then stops gracefully and is replaced like a recycled one.
+    own_stops: dict[Any, Any] = {}
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     # Workers inherit SIGINT ignored, as with hypercorn, so Ctrl-C on the terminal's process group
     # stops them through the event, gracefully.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def start_worker() -> Any:
+        own_stop = context.Event()
         process = context.Process(
-            target=worker, kwargs={"config": config, "shutdown_event": stop, "sockets": sockets}
+            target=_hypercorn_worker, args=(worker,),
+            kwargs={"config": config, "shutdown_event": own_stop, "sockets": sockets},
         )
         process.start()
+        own_stops[process] = own_stop
         return process
 
     workers: list[Any] = []
@@ -257,8 +270,11 @@ def run_hypercorn_workers(config: Any) -> int:
                 break
             for process in ended:  # recycled after max_requests: replace it, keep serving
                 process.join()
+                own_stops.pop(process, None)
                 workers[workers.index(process)] = start_worker()
         stop.set()
+        for own_stop in own_stops.values():
+            own_stop.set()
         deadline = time.monotonic() + config.graceful_timeout + config.shutdown_timeout
         for process in workers:
             process.join(max(0.0, deadline - time.monotonic()))
@@ -273,6 +289,18 @@ def run_hypercorn_workers(config: Any) -> int:
             signal.signal(sig, handler)
         close_sockets(sockets)
     return next((process.exitcode for process in workers if process.exitcode), 0)
+
+
+def _hypercorn_worker(worker: Any, **kwargs: Any) -> None:
+    """A hypercorn worker whose SIGTERM is a graceful stop of this worker alone."""
+    shutdown_event = kwargs["shutdown_event"]
+
+    def stop_gracefully(signum: int, frame: Any) -> None:
+        # Not set() here: the signal may interrupt the worker while it holds the event's lock.
+        threading.Thread(target=shutdown_event.set, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop_gracefully)
+    worker(**kwargs)
 
 
 # What a stuck shutdown may take beyond the graceful timeout before the server is cancelled.
@@ -333,6 +361,24 @@ def unknown_options(server: str, options: dict[str, Any]) -> list[str]:
     """Option names the server does not have (hypercorn would silently accept them)."""
     known = SERVERS[server].option_names()
     return sorted(name for name in options if name not in known)
+
+
+# prometheus-client's multiprocess mode: every worker writes its metrics to files there.
+PROMETHEUS_MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def prepare_environment(options: ServeOptions) -> None:
+    """What the worker processes (and the app, built next) read from the environment.
+
+    Before the app is built: the memory ceiling, and for metrics with several workers an empty
+    directory of this run's own (removed at exit) unless PROMETHEUS_MULTIPROC_DIR names one.
+    """
+    if options.max_rss is not None:
+        os.environ[MAX_RSS_ENVIRON] = str(options.max_rss)
+    if options.workers > 1 and api_settings.METRICS_URL and not os.environ.get(PROMETHEUS_MULTIPROC_DIR):
+        directory = tempfile.mkdtemp(prefix="django_fastapi-metrics-")
+        os.environ[PROMETHEUS_MULTIPROC_DIR] = directory
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
 
 
 def serve(server: str, app: Any, options: ServeOptions) -> None:

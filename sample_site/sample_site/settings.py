@@ -20,6 +20,9 @@ Environment variables:
     SAMPLE_SITE_ACCESS_LOG "0" turns off the one-line-per-request log of django_fastapi.server.
     REDIS_URL             redis://host:port/db makes Redis the cache, so that throttling limits hold
                           across runfastapi --workers (default: a per-process memory cache).
+    SAMPLE_SITE_METRICS   "0" turns off the Prometheus metrics at /api/metrics (staff, or a staff
+                          user's API token; "anonymous" lets anyone read them, for a private network).
+    SAMPLE_SITE_LOG_FORMAT "json" writes the request lines as JSON lines (default: runserver's text).
 """
 import os
 from pathlib import Path
@@ -179,6 +182,11 @@ FASTAPI_ROUTERS = [
 FASTAPI_AUDIENCES = {"internal": {"access": "staff", "title": "Sample site internal API"}}
 FASTAPI_API_VERSIONS = {"v1": {"deprecated": "2026-01-01"}, "v2": {}}
 FASTAPI_THROTTLE_RATES = {"login": "10/min"}
+# Production operations (docs/production.rst): /api/health and /api/ready are on by default, and
+# every response has an X-Request-ID that the log lines below carry too.
+if os.environ.get("SAMPLE_SITE_METRICS", "1") != "0":
+    FASTAPI_METRICS_URL = "/metrics"
+    FASTAPI_METRICS_ACCESS = "anonymous" if os.environ.get("SAMPLE_SITE_METRICS") == "anonymous" else "staff"
 
 if os.environ.get("REDIS_URL"):
     CACHES = {
@@ -192,17 +200,23 @@ LOGGING = {
     "formatters": {
         "server": {
             "()": "django.utils.log.ServerFormatter",
-            "format": "[{server_time}] {message}",
+            "format": "[{server_time}] {request_id} {message}",
             "datefmt": "%d/%b/%Y %H:%M:%S",
             "style": "{",
         },
+        "json": {"()": "django_fastapi.operations.JsonLinesFormatter"},
     },
+    "filters": {"request_id": {"()": "django_fastapi.operations.RequestIdFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler"},
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"]},
         # Django's own "django" logger prints its INFO lines (the autoreloader's) under DEBUG and
         # propagates them: the root's handler takes warnings and up only, or each shows twice.
         "root_console": {"class": "logging.StreamHandler", "level": "WARNING"},
-        "server": {"class": "logging.StreamHandler", "formatter": "server"},
+        "server": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if os.environ.get("SAMPLE_SITE_LOG_FORMAT") == "json" else "server",
+        },
     },
     "root": {"handlers": ["root_console"], "level": "WARNING"},
     "loggers": {

@@ -14,7 +14,12 @@ from django_fastapi.conf import SERVERS, api_settings
 from django_fastapi.routing.discovery import watch_api_modules
 from django_fastapi.routing.dispatch import pass_static_to_workers, runserver_static
 from django_fastapi.server.preflight import banner, validate
-from django_fastapi.server.servers import LOG_LEVELS, ServeOptions, resolve_server
+from django_fastapi.server.servers import (
+    LOG_LEVELS,
+    ServeOptions,
+    prepare_environment,
+    resolve_server,
+)
 
 
 class Command(RunserverCommand):
@@ -47,6 +52,7 @@ class Command(RunserverCommand):
         parser.add_argument("--graceful-timeout", type=float, default=None, metavar="SECONDS", help="After SIGTERM or SIGINT, how long in-flight requests may take before their connections are closed (default: FASTAPI_GRACEFUL_TIMEOUT, 30).")
         parser.add_argument("--max-requests", type=int, default=None, metavar="N", help="Recycle a worker after N requests (with --workers 2 or more it is replaced, in-flight requests finish; with one worker the server exits, for a process manager to restart).")
         parser.add_argument("--max-requests-jitter", type=int, default=0, metavar="J", help="Add 0 to J (random) to --max-requests per worker, so that workers do not recycle together.")
+        parser.add_argument("--max-rss", type=int, default=None, metavar="MIB", help="Recycle a worker whose resident memory exceeds MIB mebibytes: it finishes its in-flight requests and (with --workers 2 or more) is replaced.")
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -56,7 +62,10 @@ class Command(RunserverCommand):
             raise CommandError(str(exc)) from exc
         if options["use_reloader"] is None:
             # A server that exits after --max-requests would leave the reloader waiting.
-            options["use_reloader"] = settings.DEBUG and options["workers"] == 1 and options["max_requests"] is None
+            options["use_reloader"] = (
+                settings.DEBUG and options["workers"] == 1 and options["max_requests"] is None
+                and options["max_rss"] is None
+            )
         autoreload.autoreload_started.connect(watch_api_modules, dispatch_uid="django_fastapi_api_modules")
         super().handle(*args, **options)
 
@@ -96,6 +105,7 @@ class Command(RunserverCommand):
             ),
             max_requests=options["max_requests"],
             max_requests_jitter=options["max_requests_jitter"],
+            max_rss=options["max_rss"],
             extra=api_settings.SERVER_OPTIONS.get(self.server.name, {}),
         )
 
@@ -120,6 +130,7 @@ class Command(RunserverCommand):
             validate(self.server, serve_options)
         except ImproperlyConfigured as exc:
             self.fail(str(exc), options)
+        prepare_environment(serve_options)
         try:
             app = get_asgi_application(serve_static=serve_static)
             if serve_options.workers > 1:
