@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -83,6 +84,14 @@ def _import(setting: str, dotted: str) -> Any:
         raise ImproperlyConfigured(f"{setting} names {dotted!r}, which could not be imported: {exc}") from exc
 
 
+def _native_telemetry() -> dict[str, Any]:
+    """With FASTAPI_OPENTELEMETRY the bridge makes each request's span (Django's views' too):
+    FastAPI's own request spans (its ``telemetry`` option, in recent releases) would be a second one."""
+    if api_settings.OPENTELEMETRY and "telemetry" in inspect.signature(FastAPI.__init__).parameters:
+        return {"telemetry": {"tracing": False}}
+    return {}
+
+
 def _add_exception_handlers(app: FastAPI) -> None:
     for exc_class, handler in DJANGO_EXCEPTION_HANDLERS.items():
         app.add_exception_handler(exc_class, handler)
@@ -156,6 +165,7 @@ def build_application() -> FastAPI:
         swagger_ui_parameters=api_settings.SWAGGER_UI_PARAMETERS,
         # NUL, lone surrogates and NaN: a 422 naming the value, on every database backend.
         dependencies=[Depends(reject_unstorable_values)],
+        **_native_telemetry(),
         lifespan=with_hooks(
             # Frozen before the project's start-up hooks, which are the last thing before the
             # server is told start-up is complete (a stop signal then still runs the shutdown hooks).
