@@ -224,8 +224,7 @@ def with_operations(app: ASGIApp, api: FastAPI) -> ASGIApp:
 
         app = TracingMiddleware(app)
     app = AccessLogMiddleware(app)
-    if api_settings.REQUEST_ID_HEADER:
-        app = RequestIdMiddleware(app, api_settings.REQUEST_ID_HEADER)
+    app = RequestIdMiddleware(app, api_settings.REQUEST_ID_HEADER)
     max_rss = max_rss_from_environ()
     if max_rss:
         app = MemoryCeilingMiddleware(app, max_rss)

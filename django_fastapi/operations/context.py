@@ -28,7 +28,7 @@ class RequestInfo:
 
     __slots__ = ("request_id", "quiet")
 
-    def __init__(self, request_id: str) -> None:
+    def __init__(self, request_id: str | None) -> None:
         self.request_id = request_id
         self.quiet = False  # a health probe: its successes are logged at DEBUG
 
@@ -58,21 +58,31 @@ def valid_request_id(value: bytes) -> str | None:
 
 
 class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp, header: str = "X-Request-ID") -> None:
+    """Sets the request's ``RequestInfo``; with a ``header``, its id, also sent on the response."""
+
+    def __init__(self, app: ASGIApp, header: str | None = "X-Request-ID") -> None:
         self.app = app
-        self.header = header.lower().encode("latin-1")
+        self.header = header.lower().encode("latin-1") if header else b""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" and scope["type"] != "websocket":
             await self.app(scope, receive, send)
+            return
+        if not self.header:
+            token = current.set(RequestInfo(None))
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                current.reset(token)
             return
         incoming = None
         for name, value in scope["headers"]:
             if name == self.header:
                 incoming = valid_request_id(value)
                 break
-        info = RequestInfo(incoming or uuid.uuid4().hex)
-        header = (self.header, info.request_id.encode("ascii"))
+        rid = incoming or uuid.uuid4().hex
+        info = RequestInfo(rid)
+        header = (self.header, rid.encode("ascii"))
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

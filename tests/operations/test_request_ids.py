@@ -90,6 +90,14 @@ def test_request_ids_turn_off():
     assert "X-Request-ID" not in client().get("/api/health").headers
 
 
+@override_settings(FASTAPI_REQUEST_ID_HEADER=None)
+def test_without_request_ids_health_successes_are_still_logged_at_debug():
+    probing = client()
+    with collected(LOGGER) as access:
+        probing.get("/api/health")
+    assert [record.levelno for record in access] == [logging.DEBUG]
+
+
 def test_json_lines_access_record_has_the_request_fields():
     json_client = client()
     with collected(LOGGER) as access:
