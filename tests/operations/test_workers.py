@@ -69,3 +69,13 @@ def test_worker_over_max_rss_finishes_in_flight_requests_and_is_replaced(server,
     for attempts in results:
         assert attempts[-1] == ('200 {"slept":1.5}', True), results
         assert all(not began for _, began in attempts[:-1]), results  # no begun request dropped
+
+
+def test_runfastapi_max_rss_below_one_is_a_command_error():
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError) as raised:
+        call_command("runfastapi", "127.0.0.1:0", "--max-rss", "0", "--noreload", stdout=StringIO())
+    assert str(raised.value) == "--max-rss must be a number of MiB, 1 or more; got 0."
