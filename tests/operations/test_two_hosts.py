@@ -63,6 +63,7 @@ def hosts(postgres_url: str, redis_server: PrivateRedis) -> Iterator[Hosts]:
         "SECRET_KEY": "tests-only-two-hosts-key",
         "OPS_REDIS_URL": redis_server.url,
         "OPS_KEY_PREFIX": f"dfb-ops-{uuid.uuid4().hex}",
+        "SAMPLE_SITE_METRICS": "anonymous",
     }
     a = b = None
     try:
@@ -110,6 +111,16 @@ def test_throttling_counts_the_requests_of_both_hosts(hosts):
             statuses.append(client.post("/api/auth/login", json={"username": "ops", "password": "wrong"}).status_code)
     # Counted before the CSRF check: the limit's worth of 403s between both hosts, then 429s.
     assert statuses == [403] * LOGIN_LIMIT + [429] * LOGIN_LIMIT
+
+
+def test_metrics_report_each_hosts_database_pool(hosts):
+    from tests.operations.test_metrics import value
+
+    for host in (hosts.a, hosts.b):
+        assert httpx.get(f"{host.url}/api/catalog/authors").status_code == 200
+        text = httpx.get(f"{host.url}/api/metrics").text
+        assert value(text, "django_fastapi_db_pool_connections", alias="default", state="size") >= 1, text
+        assert value(text, "django_fastapi_db_connections_opened_total", alias="default") >= 1, text
 
 
 def test_readiness_turns_503_on_both_hosts_when_redis_is_unreachable(hosts):
