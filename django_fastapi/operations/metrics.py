@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import os
 import re
 import time
@@ -51,6 +52,7 @@ MULTIPROC_ENVIRON = "PROMETHEUS_MULTIPROC_DIR"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 NO_ROUTE = "(none)"
 SAMPLE_SECONDS = 1.0
+logger = logging.getLogger("django_fastapi")
 _LIVE_FILE = re.compile(r"gauge_live\w+?_(\d+)\.db$")
 
 
@@ -168,7 +170,10 @@ class MetricsMiddleware:
 
 async def _sample_forever(api: FastAPI) -> None:
     while True:
-        sampler_for(api).sample()
+        try:
+            sampler_for(api).sample()
+        except Exception:
+            logger.exception("Sampling the lanes, pools and open connections for metrics failed.")
         await asyncio.sleep(SAMPLE_SECONDS)
 
 
