@@ -11,7 +11,8 @@ from django_fastapi.routing.routes import (
 
 BASE = ["django.contrib.contenttypes", "django.contrib.auth", "django_fastapi"]
 DOCS = [
-    "/api/docs-assets/{path:path}", "/api/openapi.json", "/api/docs", "/api/docs/oauth2-redirect", "/api/redoc"
+    "/api/docs-assets/{path:path}", "/api/openapi.json", "/api/docs", "/api/docs/oauth2-redirect", "/api/redoc",
+    "/api/health", "/api/ready",  # the bridge's own routes, the probes included (docs/production.rst)
 ]
 
 
