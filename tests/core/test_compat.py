@@ -9,6 +9,7 @@ import asyncio
 import inspect
 import io
 import platform
+import sys
 from importlib.metadata import version
 
 import pytest
@@ -264,3 +265,14 @@ def test_fastapi_depends_on_keeps_the_other_options():
     assert (copied.dependency, copied.use_cache) == (second, False), message
     secured = compat_fastapi.depends_on(Security(first, scopes=["read"]), second)
     assert (secured.dependency, list(secured.scopes)) == (second, ["read"]), message
+
+
+def test_django_reloader_child_is_started_with_the_autoreload_environment(monkeypatch):
+    from django_fastapi.core.compat_django import is_reloader_child, reloader_child
+
+    monkeypatch.setattr("sys.argv", ["manage.py", "runfastapi"])
+    arguments, environ = reloader_child()
+    message = f"{DJANGO}: autoreload.get_child_arguments / DJANGO_AUTORELOAD_ENV changed"
+    assert arguments[0] == sys.executable and arguments[-1] == "runfastapi", message
+    monkeypatch.setattr("os.environ", environ)
+    assert is_reloader_child(), message
