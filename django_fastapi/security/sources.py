@@ -29,13 +29,13 @@ from django.utils.module_loading import import_string
 from fastapi import HTTPException, Security
 from fastapi.security import APIKeyCookie, HTTPBasic, HTTPBearer
 from fastapi.security.base import SecurityBase
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 
 from ..conf import AUTHENTICATION_SOURCES, api_settings
 from ..core.django_request import request_context, run_with_django_request, set_user
 from ..core.signatures import connection_parameter, keyword_parameter, signature
 from .csrf import enforce_csrf
-from .websockets import check_origin, is_websocket, subprotocol_token
+from .websockets import check_origin, subprotocol_token
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,10 @@ class SessionSource:
             return None
         # A browser sends the cookie with requests other sites make: unsafe ones need the token,
         # and a websocket (which no CORS protects) must come from an allowed Origin.
-        if is_websocket(request):
-            check_origin(request)
-        else:
+        if isinstance(request, Request):
             await enforce_csrf(request)
+        else:
+            check_origin(request)
         return Authentication(user, self.name)
 
 
@@ -104,7 +104,7 @@ class BearerSource:
 
     async def authenticate(self, request: HTTPConnection) -> Authentication | None:
         raw = _credentials(request, "bearer")
-        if raw is None and is_websocket(request):
+        if raw is None and not isinstance(request, Request):
             raw = subprotocol_token(request.scope)  # a browser's: new WebSocket(url, ["bearer", token])
         if raw is None:
             return None

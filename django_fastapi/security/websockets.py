@@ -54,10 +54,6 @@ INTERNAL_ERROR = 1011
 logger = logging.getLogger("django.security.websocket")
 
 
-def is_websocket(connection: HTTPConnection) -> bool:
-    return connection.scope["type"] == "websocket"
-
-
 def subprotocol_token(scope: Scope) -> str | None:
     """The token offered as ``["bearer", token]`` subprotocols, or None."""
     offered = scope.get("subprotocols") or []

@@ -210,3 +210,34 @@ async def test_async_client_socket_sees_the_tests_rows(ada, note):
         async with client.websocket_connect("/api/sockets/notes") as socket:
             await socket.send_text("list")
             assert await socket.receive_json() == ["made by the async test"]
+
+
+def test_throttle_refuses_handshakes_past_the_rate(sockets_site):
+    from django.core.cache import cache
+
+    cache.clear()
+    assert greeting(Client(), "/api/sockets/throttled")["username"] is None
+    with pytest.raises(WebSocketRejected):
+        greeting(Client(), "/api/sockets/throttled")
+    cache.clear()
+
+
+def test_check_names_http_only_dependencies_of_websocket_routes(sockets_site):
+    from django.core.checks import run_checks
+
+    router = {"router": "tests.apps.sockets.http_only.router", "prefix": "/bad"}
+    with override_settings(FASTAPI_ROUTERS=[router]):
+        errors = [m for m in run_checks() if m.id == "django_fastapi.E020"]
+    assert sorted(m.msg.split(" uses ")[0] for m in errors) == [
+        "The websocket route /api/bad/csrf",
+        "The websocket route /api/bad/django-request",
+        "The websocket route /api/bad/own",
+        "The websocket route /api/bad/tasks",
+    ]
+    assert "csrf_protect" in errors[0].msg and "Origin" in errors[0].hint
+
+
+def test_check_is_silent_for_the_auth_dependencies_on_websocket_routes(sockets_site):
+    from django.core.checks import run_checks
+
+    assert [m for m in run_checks() if m.id == "django_fastapi.E020"] == []

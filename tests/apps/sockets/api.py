@@ -12,6 +12,7 @@ from django_fastapi.security import (
     Superuser,
     acheck_perms,
     require_perms,
+    throttle,
 )
 from tests.apps.notes.models import Note
 
@@ -83,3 +84,8 @@ async def broken(websocket: WebSocket) -> None:
     await websocket.accept()
     await websocket.receive_text()
     raise ZeroDivisionError("a bug")
+
+
+@router.websocket("/throttled", dependencies=[Depends(throttle("1/min", key="ip"))])
+async def throttled(websocket: WebSocket, user: OptionalUser) -> None:
+    await greet(websocket, user)
