@@ -29,6 +29,7 @@ any other error, which is logged to ``django.request`` as on HTTP. A 503 closes 
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import logging
 from collections.abc import Callable
@@ -141,10 +142,17 @@ async def close(websocket: WebSocket, status: int, reason: str = "") -> None:
 def for_websockets(handler: Callable[..., Any]) -> Callable[..., Any]:
     """``handler`` for HTTP; for a websocket, its answer's status becomes the close (or 403)."""
 
+    target_call = handler.func if isinstance(handler, functools.partial) else handler
+    # As Starlette decides (its own helper is private): a coroutine function, or an object whose
+    # __call__ is one.
+    is_async = inspect.iscoroutinefunction(target_call) or inspect.iscoroutinefunction(
+        type(target_call).__call__
+    )
+
     async def handle(connection: Any, exc: Exception) -> Any:
         is_socket = isinstance(connection, WebSocket)
         target = as_http(connection.scope) if is_socket else connection
-        if inspect.iscoroutinefunction(handler):
+        if is_async:
             response = await handler(target, exc)
         else:
             response = await run_in_threadpool(handler, target, exc)
