@@ -75,7 +75,7 @@ def build_scope(
         sent["cookie"] = cookies
     if subprotocols:
         sent["sec-websocket-protocol"] = ", ".join(subprotocols)
-    sent["sec-websocket-version"] = "13"
+    sent.update({"connection": "upgrade", "upgrade": "websocket", "sec-websocket-version": "13"})
     secure = url.scheme == "https"
     return {
         "type": "websocket",

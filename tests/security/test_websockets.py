@@ -67,6 +67,11 @@ def test_bearer_subprotocol_is_accepted_and_the_token_never_echoed(ada, ada_toke
         assert socket.subprotocol == "bearer"
 
 
+def test_token_offered_as_a_subprotocol_is_never_echoed_even_if_the_endpoint_picks_it(ada, ada_token):
+    with Client().websocket_connect("/api/sockets/echoes-offer", subprotocols=["bearer", ada_token]) as socket:
+        assert socket.subprotocol == "bearer"
+
+
 def test_anonymous_socket_on_current_user_is_refused_with_403(sockets_site):
     with pytest.raises(WebSocketRejected) as refused:
         greeting(Client(), "/api/sockets/me")
@@ -241,3 +246,13 @@ def test_check_is_silent_for_the_auth_dependencies_on_websocket_routes(sockets_s
     from django.core.checks import run_checks
 
     assert [m for m in run_checks() if m.id == "django_fastapi.E020"] == []
+
+
+def test_a_projects_exception_handler_chooses_the_close_code(sockets_site):
+    handlers = {"tests.apps.sockets.api.Teapot": "tests.apps.sockets.api.teapot_handler"}
+    with override_settings(FASTAPI_EXCEPTION_HANDLERS=handlers):
+        with Client().websocket_connect("/api/sockets/teapot") as socket:
+            socket.send_text("tip me over")
+            with pytest.raises(WebSocketDisconnect) as closed:
+                socket.receive_text()
+    assert closed.value.code == 4418

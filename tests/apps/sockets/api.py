@@ -89,3 +89,27 @@ async def broken(websocket: WebSocket) -> None:
 @router.websocket("/throttled", dependencies=[Depends(throttle("1/min", key="ip"))])
 async def throttled(websocket: WebSocket, user: OptionalUser) -> None:
     await greet(websocket, user)
+
+
+@router.websocket("/echoes-offer")
+async def echoes_offer(websocket: WebSocket, user: CurrentUser) -> None:
+    """Accepts the last subprotocol offered: with ["bearer", token], the token (never sent)."""
+    await websocket.accept(subprotocol=websocket.scope["subprotocols"][-1])
+    await websocket.send_text("accepted")
+
+
+class Teapot(Exception):
+    pass
+
+
+@router.websocket("/teapot")
+async def teapot(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.receive_text()
+    raise Teapot("short and stout")
+
+
+def teapot_handler(request: Any, exc: Exception) -> Any:
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse({"detail": str(exc)}, status_code=418)
