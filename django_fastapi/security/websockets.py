@@ -43,13 +43,11 @@ from fastapi import HTTPException
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from ..core.exceptions import server_error
 
 BEARER_SUBPROTOCOL = "bearer"
-UNAUTHENTICATED = 4401
-FORBIDDEN = 4403
 TRY_AGAIN_LATER = 1013
 INTERNAL_ERROR = 1011
 logger = logging.getLogger("django.security.websocket")
@@ -159,8 +157,8 @@ def for_websockets(handler: Callable[..., Any]) -> Callable[..., Any]:
         if not is_socket:
             return response
         status = getattr(response, "status_code", 500)
-        detail = exc.detail if isinstance(exc, HTTPException) and isinstance(exc.detail, str) else ""
-        await close(connection, status, detail)
+        detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
+        await close(connection, status, detail if 400 <= status < 500 and isinstance(detail, str) else "")
         return None
 
     handle.__name__ = getattr(handler, "__name__", "handler")
@@ -192,6 +190,8 @@ class WebSocketMiddleware:
 
         try:
             await self.app(scope, receive, guarded_send)
+        except WebSocketDisconnect:
+            pass  # the client left while the endpoint was receiving: nothing went wrong
         except Exception as exc:
             await server_error(as_http(scope), exc)
             if state["closed"]:

@@ -170,6 +170,7 @@ def test_forbidden_after_accept_is_closed_with_4403(ada):
         with pytest.raises(WebSocketDisconnect) as closed:
             socket.receive_text()
     assert closed.value.code == 4403
+    assert closed.value.reason == "You do not have permission to perform this action."
 
 
 def test_permission_after_accept_keeps_the_socket_open(ada):
@@ -185,6 +186,13 @@ def test_error_after_accept_is_closed_with_1011_and_logged(sockets_site, caplog)
             socket.receive_text()
     assert closed.value.code == 1011
     assert any(r.name == "django.request" and r.exc_info for r in caplog.records)
+
+
+def test_client_leaving_an_endpoint_that_does_not_catch_the_disconnect_logs_no_error(ada, caplog):
+    grant(ada, "add_note")
+    with logged_in(ada).websocket_connect("/api/sockets/checked-after-accept") as socket:
+        assert socket.receive_text() == "allowed"
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_force_authenticate_applies_to_sockets(ada):
