@@ -8,7 +8,8 @@ token is refused, never ignored. When no source answers, the user is ``Anonymous
 computed once per request and shared by every dependency (and by ``request.user`` of the adapter).
 
 A source of your own is a class with ``name``, ``challenge`` (a ``WWW-Authenticate`` value, or None),
-``scheme()`` (a FastAPI security scheme, for the OpenAPI document) and ``async authenticate(request)``.
+``scheme()`` (a FastAPI security scheme, for the OpenAPI document) and ``async authenticate(request)``,
+where ``request`` is a ``Request``, or a ``WebSocket`` on websocket routes (both ``HTTPConnection``).
 """
 
 from __future__ import annotations
