@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import InterfaceError, OperationalError
 from django.utils.module_loading import import_string
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.exceptions import RequestValidationError
+from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
 from starlette.types import ASGIApp
 
 from .conf import api_settings
@@ -40,6 +40,7 @@ from .openapi.pages import DeprecationMiddleware, add_docs, deprecated_prefixes
 from .routing.discovery import Mount, discover
 from .routing.dispatch import Dispatcher, django_application, static_serving
 from .security.hosts import HostValidationMiddleware
+from .security.websockets import WebSocketMiddleware, for_websockets
 from .server.access_log import AccessLogMiddleware, configure_default_logging
 from .server.body_limit import BodyLimitMiddleware
 
@@ -90,12 +91,18 @@ def _add_exception_handlers(app: FastAPI) -> None:
     for key, dotted in api_settings.EXCEPTION_HANDLERS.items():
         exc_class_or_status = key if isinstance(key, int) else _import("FASTAPI_EXCEPTION_HANDLERS", key)
         app.add_exception_handler(exc_class_or_status, _import("FASTAPI_EXCEPTION_HANDLERS", dotted))
+    # On a websocket route an error's answer becomes a refused handshake or a close code. (The
+    # Exception handler is the server-error middleware's, which websockets do not reach.)
+    for key, handler in list(app.exception_handlers.items()):
+        if key is not Exception and key is not WebSocketRequestValidationError:
+            app.exception_handlers[key] = for_websockets(handler)
 
 
 def _add_middleware(app: FastAPI, lanes: LanePool) -> None:
     # add_middleware wraps what is already there, so the first entry must be added last.
     # Innermost, on the request's lane: saves the session and sets the cookies of the Django request.
     app.add_middleware(DjangoRequestMiddleware)
+    app.add_middleware(WebSocketMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(DjangoMiddleware)  # the project's SecurityMiddleware &c. (and their 413s)
     for entry in reversed(api_settings.MIDDLEWARE):

@@ -31,8 +31,10 @@ from .dependencies import (
 from .hosts import HostValidationMiddleware
 from .sources import Authentication, BasicSource, BearerSource, SessionSource
 from .throttling import Throttle, client_ip, throttle
+from .websockets import BEARER_SUBPROTOCOL
 
 __all__ = [
+    "BEARER_SUBPROTOCOL",
     "ActiveUser",
     "Authentication",
     "BasicSource",

@@ -106,6 +106,29 @@ def test_fastapi_serving_route_is_none_outside_a_route():
     assert compat_fastapi.serving_route({"type": "http"}) is None, FASTAPI
 
 
+def test_fastapi_dependant_tells_what_needs_an_http_request():
+    from fastapi import WebSocket
+    from starlette.requests import HTTPConnection
+
+    router = APIRouter()
+
+    def takes_request(request: Request) -> None:
+        pass
+
+    def takes_connection(connection: HTTPConnection) -> None:
+        pass
+
+    @router.websocket("/ws")
+    async def socket(
+        websocket: WebSocket, tasks: BackgroundTasks, a: None = Depends(takes_request), b: None = Depends(takes_connection)
+    ) -> None:
+        pass
+
+    needs = {call.__name__: what for call, what in compat_fastapi.http_only_needs(router.routes[0])}
+    message = f"{FASTAPI}: Dependant.request_param_name or .background_tasks_param_name changed"
+    assert needs == {"socket": ["BackgroundTasks"], "takes_request": ["a Request"]}, message
+
+
 # Starlette
 
 
