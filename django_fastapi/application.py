@@ -104,7 +104,7 @@ def _add_middleware(app: FastAPI, lanes: LanePool) -> None:
     app.add_middleware(DjangoRequestMiddleware)
     app.add_middleware(WebSocketMiddleware)
     app.add_middleware(BodyLimitMiddleware)
-    app.add_middleware(DjangoMiddleware)  # the project's SecurityMiddleware &c. (and their 413s)
+    app.add_middleware(DjangoMiddleware, on_lane=True)  # FASTAPI_DJANGO_MIDDLEWARE
     for entry in reversed(api_settings.MIDDLEWARE):
         app.add_middleware(_import("FASTAPI_MIDDLEWARE", entry["class"]), **entry["options"])
     if api_settings.CORS_ENABLED:
@@ -123,7 +123,10 @@ def _add_middleware(app: FastAPI, lanes: LanePool) -> None:
     if deprecated_prefixes():
         app.add_middleware(DeprecationMiddleware, prefixes=deprecated_prefixes())
     if api_settings.VALIDATE_HOST:
-        app.add_middleware(HostValidationMiddleware)  # outermost: a forged Host costs no lane
+        app.add_middleware(HostValidationMiddleware)  # a forged Host costs no lane
+    # Outermost: the project's SecurityMiddleware &c. on every API response, the bridge's own
+    # 400 (bad Host), 503 (lanes busy), 413 and CORS preflight answers included.
+    app.add_middleware(DjangoMiddleware)
 
 
 def mount(app: FastAPI, mounts: list[Mount]) -> None:
