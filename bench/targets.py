@@ -29,6 +29,25 @@ _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(:\s.*)?$")
 _LEVEL = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL):")
 
 APPS = {"bridge": "django_fastapi.asgi:application", "hand-glued": "handglued.app:app"}
+# django-bolt serves the same endpoint with its own (Rust) HTTP server, from boltsite/, in a
+# virtualenv of its own: it needs Python 3.12+.
+BOLT = "django-bolt"
+BOLT_VENV = REPO_DIR / ".venv-bolt"
+BOLT_INSTALL = (f"PYENV_VERSION=3.12.1 python -m venv {BOLT_VENV.name} && {BOLT_VENV.name}/bin/pip install "
+                "django-bolt 'psycopg[binary,pool]'  (from the repository root; any Python 3.12+ will do)")
+
+
+def bolt_python(explicit: str | None) -> tuple[str | None, str]:
+    """The interpreter that has django-bolt, or None and the reason it cannot be used."""
+    python = explicit or str(BOLT_VENV / "bin" / "python")
+    if not Path(python).exists():
+        return None, f"no interpreter at {python}; to install django-bolt: {BOLT_INSTALL}"
+    code = "import django_bolt, psycopg, importlib.metadata as m; print(m.version('django-bolt'))"
+    done = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return None, f"{python} cannot import django_bolt and psycopg ({last}); {BOLT_INSTALL}"
+    return python, done.stdout.strip()
 
 
 @dataclass
@@ -46,6 +65,8 @@ def db_configs(pg_url: str) -> list[DbConfig]:
     # with the reason when the sample settings cannot express them.
     return [
         DbConfig("sqlite", {}, pg=False),
+        # Django's default: a new SQLite connection per request, closed at its end.
+        DbConfig("sqlite-age0", {"DATABASE_CONN_MAX_AGE": "0"}, pg=False, expect_age=0),
         # Persistent SQLite connections, as the hand-glued app in effect has: needs the sample
         # settings to apply DATABASE_CONN_MAX_AGE to SQLite as well.
         DbConfig("sqlite-age60", {"DATABASE_CONN_MAX_AGE": "60"}, pg=False, expect_age=60),
@@ -184,15 +205,27 @@ def _server_flags() -> list[str]:
 class Server:
     """One uvicorn process serving ``app`` from the site copy, pinned by ``prefix`` (taskset)."""
 
-    def __init__(self, site: Site, app: str, extra_env: dict[str, str], prefix: list[str]) -> None:
+    def __init__(self, site: Site, app: str, extra_env: dict[str, str], prefix: list[str],
+                 python: str | None = None) -> None:
+        """``app``: an ASGI app for uvicorn, or ``BOLT`` for django-bolt's runbolt under ``python``."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        command = prefix + [
-            sys.executable, "-m", "uvicorn", app, "--host=127.0.0.1", f"--port={self.port}",
-            "--workers=1", "--no-access-log", "--log-level=warning", *_server_flags(),
-        ]
+        env = site.env(extra_env)
+        if app == BOLT:
+            assert python is not None
+            # One process, one Actix worker thread: one core, as uvicorn --workers 1 has.
+            command = prefix + [
+                python, "-m", "django", "runbolt", "--host=127.0.0.1", f"--port={self.port}",
+                "--processes=1", "--workers=1", "--no-admin", "--skip-checks",
+            ]
+            env["DJANGO_SETTINGS_MODULE"] = "boltsite.settings"
+        else:
+            command = prefix + [
+                sys.executable, "-m", "uvicorn", app, "--host=127.0.0.1", f"--port={self.port}",
+                "--workers=1", "--no-access-log", "--log-level=warning", *_server_flags(),
+            ]
         self.log = open(site.dir.parent / f"server-{self.port}.log", "w+")  # noqa: SIM115
-        self.proc = subprocess.Popen(command, cwd=site.dir, env=site.env(extra_env),
+        self.proc = subprocess.Popen(command, cwd=site.dir, env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         self.pid = self.proc.pid
 
@@ -221,6 +254,17 @@ class Server:
             return len(os.listdir(f"/proc/{self.pid}/task"))
         except OSError:
             return -1
+
+    def rss_mib(self) -> float:
+        """Resident memory of the server process now."""
+        try:
+            with open(f"/proc/{self.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return float("nan")
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the server process has used so far."""
@@ -278,6 +322,7 @@ class Server:
 class Samples:
     threads: list[int] = field(default_factory=list)
     pg: list[int] = field(default_factory=list)
+    rss: list[float] = field(default_factory=list)
 
 
 class Sampler(threading.Thread):
@@ -292,6 +337,7 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         while not self.stopping.is_set():
             self.samples.threads.append(self.server.threads())
+            self.samples.rss.append(self.server.rss_mib())
             count = self.pg.count() if self.pg else None
             if count is not None:
                 self.samples.pg.append(count)
