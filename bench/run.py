@@ -38,6 +38,7 @@ from targets import (
     APPS,
     ASYNC_PATH,
     BOLT,
+    GRANIAN,
     REPO_DIR,
     SYNC_PATH,
     DbConfig,
@@ -115,6 +116,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="Python 3.12+ interpreter with django-bolt and psycopg installed "
                              "(default: .venv-bolt/bin/python in the repository)")
     parser.add_argument("--no-bolt", action="store_true", help="leave django-bolt out")
+    parser.add_argument("--granian", action="store_true",
+                        help="also the bridge under granian (pip install granian) instead of uvicorn")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory and its logs")
     args = parser.parse_args(argv)
     if args.quick:
@@ -136,6 +139,12 @@ class Bench:
         self.findings: list[str] = []
         self.rounds: list[Round] = []
         self.targets = list(APPS)
+        if args.granian:
+            try:
+                import granian  # noqa: F401
+            except ImportError:
+                raise SystemExit("--granian: granian is not installed (pip install granian)") from None
+            self.targets.insert(1, GRANIAN)
         self.bolt_python: str | None = None
         if args.no_bolt:
             self.bolt_note = "django-bolt: left out (--no-bolt)"
@@ -148,7 +157,7 @@ class Bench:
                 self.bolt_note = f"django-bolt {found} ({self.bolt_python}), runbolt --processes 1 --workers 1"
 
     def server(self, target: str, env: dict[str, str]) -> Server:
-        return Server(self.site, APPS.get(target, BOLT), env, self.server_prefix(), python=self.bolt_python)
+        return Server(self.site, APPS.get(target, target), env, self.server_prefix(), python=self.bolt_python)
 
     def env(self, config: DbConfig) -> dict[str, str]:
         env = dict(config.env)
@@ -193,18 +202,20 @@ class Bench:
             finally:
                 server.stop()
                 server.close()
-        if BOLT in self.targets:
-            server = self.server(BOLT, self.env(DbConfig("sqlite", {}, pg=False)))
+        for other in (t for t in self.targets if t not in APPS):
+            server = self.server(other, self.env(DbConfig("sqlite", {}, pg=False)))
             try:
                 server.wait_ready(SYNC_PATH)
                 for endpoint, path in ENDPOINTS.items():
-                    bodies[BOLT, endpoint] = server.get_json(path)[1]
+                    bodies[other, endpoint] = server.get_json(path)[1]
             finally:
                 server.stop()
                 server.close()
         for endpoint in ENDPOINTS:
             if bodies["bridge", endpoint] != bodies["hand-glued", endpoint]:
                 self.fail(f"{endpoint}: the bridge and hand-glued responses differ")
+            if GRANIAN in self.targets and bodies[GRANIAN, endpoint] != bodies["bridge", endpoint]:
+                self.fail(f"{endpoint}: the bridge under granian and under uvicorn respond differently")
             if BOLT in self.targets and bodies[BOLT, endpoint] != bodies["bridge", endpoint]:
                 self.fail(f"{endpoint}: the bridge and django-bolt responses differ")
         rows = len(bodies["bridge", "sync"]["items"])
@@ -415,6 +426,11 @@ def summary(rounds: list[Round]) -> list[str]:
                        f"{_ratio(glued, bolt)}")
             rss = [b.rss_mib / o.rss_mib for b, o in zip(bridge, bolt) if o.rss_mib > 0]
             ratios += f" | RSS bridge/django-bolt {_fmt(_median(rss), 2)}"
+        if GRANIAN in by_target:
+            granian = by_target[GRANIAN]
+            ratios += f" | granian/uvicorn (bridge) {_ratio(granian, bridge)}"
+            if BOLT in by_target:
+                ratios += f" | bridge-granian/django-bolt {_ratio(granian, by_target[BOLT])}"
         lines.append(ratios)
     return lines
 

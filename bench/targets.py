@@ -32,6 +32,8 @@ APPS = {"bridge": "django_fastapi.asgi:application", "hand-glued": "handglued.ap
 # django-bolt serves the same endpoint with its own (Rust) HTTP server, from boltsite/, in a
 # virtualenv of its own: it needs Python 3.12+.
 BOLT = "django-bolt"
+# The bridge under granian (a Rust HTTP server with an ASGI interface) instead of uvicorn.
+GRANIAN = "bridge-granian"
 BOLT_VENV = REPO_DIR / ".venv-bolt"
 BOLT_INSTALL = (f"PYENV_VERSION=3.12.1 python -m venv {BOLT_VENV.name} && {BOLT_VENV.name}/bin/pip install "
                 "django-bolt 'psycopg[binary,pool]'  (from the repository root; any Python 3.12+ will do)")
@@ -219,6 +221,13 @@ class Server:
                 "--processes=1", "--workers=1", "--no-admin", "--skip-checks",
             ]
             env["DJANGO_SETTINGS_MODULE"] = "boltsite.settings"
+        elif app == GRANIAN:
+            # One worker process with one runtime thread, the event loop uvicorn gets (uvloop).
+            command = prefix + [
+                sys.executable, "-m", "granian", "--interface=asgi", "--host=127.0.0.1",
+                f"--port={self.port}", "--workers=1", "--runtime-threads=1", "--no-ws",
+                "--no-access-log", "--log-level=warning", "--loop=uvloop", APPS["bridge"],
+            ]
         else:
             command = prefix + [
                 sys.executable, "-m", "uvicorn", app, "--host=127.0.0.1", f"--port={self.port}",
@@ -249,31 +258,49 @@ class Server:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def pids(self) -> list[int]:
+        """The server process and its descendants (granian serves from a worker process)."""
+        found, pending = [], [self.pid]
+        while pending:
+            pid = pending.pop()
+            found.append(pid)
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as children:
+                        pending.extend(int(child) for child in children.read().split())
+            except OSError:
+                continue
+        return found
+
     def threads(self) -> int:
         try:
-            return len(os.listdir(f"/proc/{self.pid}/task"))
+            return sum(len(os.listdir(f"/proc/{pid}/task")) for pid in self.pids())
         except OSError:
             return -1
 
     def rss_mib(self) -> float:
-        """Resident memory of the server process now."""
-        try:
-            with open(f"/proc/{self.pid}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return float("nan")
+        """Resident memory of the serving process now (the largest of the process tree: a
+        supervising parent is not a worker)."""
+        sizes = []
+        for pid in self.pids():
+            try:
+                with open(f"/proc/{pid}/status") as status:
+                    sizes += [int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:")]
+            except OSError:
+                continue
+        return max(sizes, default=float("nan"))
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server process has used so far."""
-        try:
-            with open(f"/proc/{self.pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time the server's processes have used so far."""
+        ticks = 0
+        for pid in self.pids():
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def output(self, limit: int | None = 4000) -> str:
         self.log.flush()
