@@ -30,7 +30,7 @@ def check_database_connections(app_configs: Any = None, **kwargs: Any) -> list[c
             messages.append(
                 checks.Warning(
                     f"DATABASES[{alias!r}] opens a new SQLite connection for every request "
-                    "(CONN_MAX_AGE = 0), which costs about a third of a small endpoint's throughput.",
+                    "(CONN_MAX_AGE = 0), which costs up to half of a small endpoint's throughput.",
                     hint='Set "CONN_MAX_AGE": 60 (or None): each of the FASTAPI_THREADS lanes then '
                     "keeps one connection.",
                     obj=alias,
