@@ -359,7 +359,7 @@ class Bench:
                     pg.close()
 
 
-HEADER = (f"{'endpoint':<6} {'rnd':>3} {'target':<11} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+HEADER = (f"{'endpoint':<6} {'rnd':>3} {'target':<14} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'requests':>9} {'cpu ms/req':>10} {'RSS MiB':>7} {'threads max/idle':>16} {'pg max/idle':>11}  "
           "problems")
 
@@ -374,7 +374,7 @@ def _pair(high: int | None, idle: int | None) -> str:
 
 def row(r: Round) -> str:
     load = r.load
-    return (f"{r.endpoint:<6} {r.number:>3} {r.target:<11} "
+    return (f"{r.endpoint:<6} {r.number:>3} {r.target:<14} "
             f"{_fmt(load.rps if load else None, 0):>8} {_fmt(load.p50_ms if load else None, 2):>8} "
             f"{_fmt(load.p99_ms if load else None, 2):>8} {load.requests if load else '-':>9} "
             f"{_fmt(r.cpu_ms, 3):>10} {_fmt(r.rss_mib, 0):>7} "
@@ -417,7 +417,7 @@ def summary(rounds: list[Round]) -> list[str]:
 
         lines.append(f"{config} {endpoint}:")
         for target, items in by_target.items():
-            lines.append(f"   {target:<11} {figures(items)}")
+            lines.append(f"   {target:<14} {figures(items)}")
         bridge, glued = by_target["bridge"], by_target["hand-glued"]
         ratios = f"   ratio bridge/hand-glued {_ratio(bridge, glued)}"
         if BOLT in by_target:
