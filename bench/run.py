@@ -460,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         loadgen = "wrk -t1" if bench.use_wrk else "asyncio loop"
         print(provenance())
         print(bench.bolt_note)
-        print(f"bridge vs hand-glued: {args.rounds} round(s) x {args.duration:g} s after {args.warmup:g} s "
+        print(f"{' vs '.join(bench.targets)}: {args.rounds} round(s) x {args.duration:g} s after {args.warmup:g} s "
               f"warm-up, {args.connections} connections, {loadgen}, "
               f"{'server on core 0, load on core 1' if bench.pinned else 'no CPU pinning (taskset missing)'}, "
               f"DEBUG off, scratch {scratch}")
