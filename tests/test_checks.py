@@ -281,6 +281,30 @@ def test_check_w002_absent_with_persistent_connections_or_pool(config):
 
 
 @overriding_databases
+def test_check_w060_sqlite_file_without_persistent_connections(tmp_path):
+    sqlite_file = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "db.sqlite3")}
+    with override_settings(DATABASES={"default": SQLITE, "files": sqlite_file}):
+        (message,) = messages()
+    assert message.id == "django_fastapi.W060"
+    assert message.obj == "files"
+    assert message.msg.startswith("DATABASES['files'] opens a new SQLite connection for every request")
+    assert '"CONN_MAX_AGE": 60' in message.hint
+
+
+@overriding_databases
+@pytest.mark.parametrize(
+    "config",
+    [{"CONN_MAX_AGE": 60}, {"CONN_MAX_AGE": None}, {"NAME": ":memory:"},
+     {"NAME": "file:memdb1?mode=memory&cache=shared"}],
+    ids=["conn_max_age", "persistent", "memory", "memory_uri"],
+)
+def test_check_w060_absent_with_persistent_connections_or_in_memory(config, tmp_path):
+    sqlite_file = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "db.sqlite3")}
+    with override_settings(DATABASES={"default": {**sqlite_file, **config}}):
+        assert messages() == []
+
+
+@overriding_databases
 def test_check_w005_threads_above_the_pool_max_size():
     pooled = {**POSTGRES, "OPTIONS": {"pool": {"min_size": 2, "max_size": 8}}}
     with override_settings(DATABASES={"default": pooled}, FASTAPI_THREADS=16):

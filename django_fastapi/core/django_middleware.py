@@ -40,6 +40,12 @@ from ..conf import api_settings
 
 # Applied by default when MIDDLEWARE has them: what they do holds for API responses as for pages.
 APPLIED = (SecurityMiddleware, LocaleMiddleware, XFrameOptionsMiddleware)
+# Django's own classes (not subclasses) whose process_response only adds headers the response lacks,
+# chosen by the settings, whether the request is secure and which headers the response has: for
+# the same scheme and header names they add the same headers, so what they added once is replayed
+# instead of building an HttpRequest and a stand-in HttpResponse for every request.
+REPLAYABLE = (SecurityMiddleware, XFrameOptionsMiddleware)
+REPLAY_CACHE_SIZE = 256
 
 
 def _unused(request: HttpRequest) -> HttpResponse:  # the get_response the middleware never call
@@ -83,6 +89,18 @@ def opt_in_classes() -> list[type]:
 class Chain:
     inline: list[Any]  # the APPLIED ones: pure Python, run on the event loop
     on_lane: list[Any]  # FASTAPI_DJANGO_MIDDLEWARE: the project's code, run on the request's lane
+    # Headers the chain added, by (scheme, SECURE_PROXY_SSL_HEADER's value, response header names);
+    # None when the inline ones are not only REPLAYABLE classes that never answer a request.
+    replays: dict[tuple[Any, ...], list[tuple[bytes, bytes]] | None] | None = None
+
+
+def _replayable(inline: list[Any]) -> bool:
+    for middleware in inline:
+        if type(middleware) not in REPLAYABLE:
+            return False
+        if isinstance(middleware, SecurityMiddleware) and middleware.redirect:
+            return False  # process_request may answer (SECURE_SSL_REDIRECT)
+    return True
 
 
 _chains: dict[str, Chain] = {}
@@ -95,7 +113,8 @@ def middleware_chain() -> Chain:
     if chain is None:
         builtin = project_middleware_classes()
         opt_in = [cls for cls in opt_in_classes() if cls not in builtin]
-        chain = _chains["current"] = Chain([cls(_unused) for cls in builtin], [cls(_unused) for cls in opt_in])
+        inline, on_lane = [cls(_unused) for cls in builtin], [cls(_unused) for cls in opt_in]
+        chain = _chains["current"] = Chain(inline, on_lane, {} if _replayable(inline) else None)
     return chain
 
 
@@ -124,6 +143,9 @@ class DjangoMiddleware:
         middleware = chain.on_lane if self.on_lane else chain.inline
         if scope["type"] != "http" or not middleware:
             await self.app(scope, receive, send)
+            return
+        if not self.on_lane and chain.replays is not None:
+            await self.app(scope, receive, _replaying_send(chain, chain.replays, scope, send))
             return
         request = ASGIRequest(scope, io.BytesIO())
         try:
@@ -162,6 +184,46 @@ class DjangoMiddleware:
         if self.on_lane:
             return await sync_to_async(_responses, thread_sensitive=True)(request, response, middleware)
         return _responses(request, response, middleware)
+
+
+def _replaying_send(chain: Chain, replays: dict[tuple[Any, ...], list[tuple[bytes, bytes]] | None],
+                    scope: Scope, send: Send) -> Send:
+    async def replaying_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = message.get("headers", [])
+            key = _replay_key(scope, headers)
+            try:
+                added = replays[key]
+            except KeyError:
+                added = replays[key] = _added_headers(chain, scope, message)
+                if len(replays) > REPLAY_CACHE_SIZE:
+                    replays.clear()
+            if added is None:  # the chain changed a header: run it for every such response
+                request = ASGIRequest(scope, io.BytesIO())
+                response = _responses(request, _stand_in(message), chain.inline)
+                message = {**message, "headers": _merged(headers, response)}
+            elif added:
+                message = {**message, "headers": [*headers, *added]}
+        await send(message)
+
+    return replaying_send
+
+
+def _replay_key(scope: Scope, headers: Any) -> tuple[Any, ...]:
+    proxy_header = settings.SECURE_PROXY_SSL_HEADER  # is_secure() reads it
+    proxied = None
+    if proxy_header:
+        name = proxy_header[0].removeprefix("HTTP_").replace("_", "-").lower().encode("latin-1")
+        proxied = tuple(value for key, value in scope.get("headers", ()) if key.lower() == name)
+    return scope.get("scheme"), proxied, frozenset(bytes(name).lower() for name, _ in headers)
+
+
+def _added_headers(chain: Chain, scope: Scope, message: Message) -> list[tuple[bytes, bytes]] | None:
+    """What the chain adds to this response; None if it changed or removed one of its headers."""
+    headers = list(message.get("headers", []))
+    response = _responses(ASGIRequest(scope, io.BytesIO()), _stand_in(message), chain.inline)
+    merged = _merged(headers, response)
+    return merged[len(headers):] if merged[: len(headers)] == headers else None
 
 
 def _requests(chain: list[Any], request: HttpRequest) -> HttpResponseBase | None:
