@@ -22,7 +22,8 @@ from collections.abc import Iterable
 
 from .access import can_subscribe, channel_access
 from .base import Event, EventError, PayloadTooLarge
-from .hub import Subscription, hub
+from .hub import Subscription
+from .hub import hub as _hub
 from .longpoll import wait_for_events
 from .publishing import apublish, publish
 from .sse import EVENT_STREAM, EventSourceResponse, authorize, event_stream, format_event
@@ -35,7 +36,7 @@ def subscribe(channels: str | Iterable[str], *, last_event_id: str | None = None
     ``async with subscribe(...) as events`` (which also waits until the backend listens) or
     ``async for``; cancel the iterating task or call ``close()`` to stop.
     """
-    return hub.subscribe([channels] if isinstance(channels, str) else channels, last_event_id)
+    return _hub.subscribe([channels] if isinstance(channels, str) else channels, last_event_id)
 
 
 __all__ = [

@@ -5,7 +5,7 @@ Needs psycopg 3. Connection parameters are those of ``DATABASES[FASTAPI_EVENTS["
 Django's own connection for that database (after the commit: ``publish`` defers to
 ``on_commit``); from async code on an autocommit connection per event loop. Each process holds
 one more connection, the listener's, outside Django's pool. NOTIFY refuses payloads of 8000
-bytes or more, so ``MAX_PAYLOAD`` may not exceed 7,500 bytes with this backend (check
+bytes or more, so ``MAX_PAYLOAD`` may not exceed 7,699 bytes with this backend (check
 ``django_fastapi.E033``). After a PostgreSQL restart the listener reconnects with back-off.
 """
 

@@ -49,7 +49,9 @@ def publish(channel: str, data: Any = None, *, using: str | None = None) -> str:
             "publish() inside the sync_to_async function that runs the transaction."
         )
     event, message = _prepare(channel, data)
-    transaction.on_commit(lambda: _send(event, message), using=using)
+    # robust: a backend outage after the commit is logged (the event is lost), not raised from
+    # atomic()'s exit into a request whose writes are already committed.
+    transaction.on_commit(lambda: _send(event, message), using=using, robust=True)
     return event.id
 
 
