@@ -48,8 +48,10 @@ class EventParser:
         self._partial = ""
 
     def feed(self, chunk: str) -> list[ServerSentEvent]:
-        lines = (self._partial + chunk).replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        self._partial = lines.pop()
+        text = self._partial + chunk
+        held = "\r" if text.endswith("\r") else ""  # perhaps the first half of "\r\n"
+        lines = text.removesuffix(held).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self._partial = lines.pop() + held
         return [event for line in lines if (event := self.line(line)) is not None]
 
     def line(self, line: str) -> ServerSentEvent | None:

@@ -15,17 +15,26 @@ from tests.serverproc import REPO, ServerProcess
 
 pytestmark = pytest.mark.server
 
-BACKENDS = [pytest.param("redis", marks=pytest.mark.redis), pytest.param("postgres", marks=pytest.mark.postgres)]
+BACKENDS = [
+    pytest.param("redis", marks=pytest.mark.redis),
+    pytest.param("postgres", marks=pytest.mark.postgres),
+    # No EVENTS_URL: the site's own PostgreSQL database, and Django's connection for sync publish.
+    pytest.param("postgres-database", marks=pytest.mark.postgres),
+]
 
 
 @pytest.fixture(params=BACKENDS)
 def backend_env(request, tmp_path_factory) -> dict[str, str]:
     url = request.getfixturevalue("redis_url" if request.param == "redis" else "postgres_url")
-    return {
+    env = {
         "DJANGO_SETTINGS_MODULE": "tests.eventsite", "PYTHONPATH": str(REPO),
         "SAMPLE_SITE_SQLITE": str(sample_site_database(tmp_path_factory)), "SAMPLE_SITE_ACCESS_LOG": "0",
-        "EVENTS_BACKEND": request.param, "EVENTS_URL": url, "EVENTS_CHANNEL": unique_channel(),
+        "EVENTS_BACKEND": request.param.removesuffix("-database"), "EVENTS_URL": url, "EVENTS_CHANNEL": unique_channel(),
     }
+    if request.param == "postgres-database":
+        del env["EVENTS_URL"]
+        env["DATABASE_URL"] = url  # the maintenance database: these endpoints need no tables
+    return env
 
 
 class Stream:
@@ -42,9 +51,9 @@ class Stream:
 
 
 def open_streams(stack: ExitStack, server: ServerProcess, channel: str, workers: int = 1) -> list[Stream]:
-    """Streams to ``server`` until ``workers`` different workers answered (at most 40 connections)."""
+    """Streams to ``server`` until ``workers`` different workers answered (at most 200 connections: the kernel picks the worker)."""
     streams: list[Stream] = []
-    while len({stream.worker for stream in streams}) < workers and len(streams) < 40:
+    while len({stream.worker for stream in streams}) < workers and len(streams) < 200:
         client = stack.enter_context(server.client(timeout=httpx.Timeout(15)))
         streams.append(Stream(stack, client, channel))
     assert len({stream.worker for stream in streams}) == workers
