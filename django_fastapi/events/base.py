@@ -7,6 +7,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -36,6 +37,11 @@ class Event:
     id: str
     channel: str
     data: Any
+
+    @cached_property
+    def encoded(self) -> str:
+        """``data`` as compact JSON, encoded once however many streams send it."""
+        return json.dumps(self.data, separators=(",", ":"), ensure_ascii=False)
 
 
 def check_channel(channel: str) -> str:

@@ -11,7 +11,6 @@ loop: an idle stream holds no lane; ``FASTAPI_MAX_STREAMS`` bounds how many are 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -43,7 +42,7 @@ MAX_EVENT_ID = 200
 
 def format_event(event: Event, name: str | None = None) -> bytes:
     head = f"event: {name}\n" if name else ""
-    return f"{head}id: {event.id}\ndata: {json.dumps(event.data, separators=(',', ':'))}\n\n".encode()
+    return f"{head}id: {event.id}\ndata: {event.encoded}\n\n".encode()
 
 
 def last_event_id(request: Request) -> str | None:

@@ -87,3 +87,19 @@ def test_event_published_on_one_server_reaches_streams_on_another(backend_env):
         streams = open_streams(stack, first, "open:hosts") + open_streams(stack, second, "open:hosts")
         publish(second, "open:hosts", {"from": "second"})
         assert [stream.next_data() for stream in streams] == [{"from": "second"}] * 2
+
+
+@pytest.mark.parametrize("server_name", ["uvicorn", "hypercorn"])
+def test_open_streams_hold_no_lane(tmp_path_factory, server_name):
+    """Twenty idle streams (each checked by a sync rule, on a lane) on a server with two lanes, and a
+    sync endpoint still answers."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "tests.eventsite", "PYTHONPATH": str(REPO), "FASTAPI_THREADS": "2",
+        "SAMPLE_SITE_SQLITE": str(sample_site_database(tmp_path_factory)), "SAMPLE_SITE_ACCESS_LOG": "0",
+    }
+    with ServerProcess.runfastapi("--server", server_name, env=env, timeout=60) as server, ExitStack() as stack:
+        streams = [Stream(stack, stack.enter_context(server.client(timeout=15)), "sync:lanes") for _ in range(20)]
+        with server.client(timeout=15) as client:
+            assert client.post("/api/live/publish-sync/sync:lanes", json={"n": 1}).status_code == 200
+            assert client.get("/api/catalog/authors").status_code == 200
+        assert [stream.next_data() for stream in streams] == [{"n": 1}] * 20

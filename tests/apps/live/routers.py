@@ -1,7 +1,7 @@
 """Event endpoints for the events tests (mounted with FASTAPI_ROUTERS, also by tests/eventsite.py).
 
-``/private/{channel}`` streams ``private:<user pk>`` to its owner only; ``/open/{channel}`` any
-``open:`` channel to anyone, with the answering worker's pid in ``X-Worker``; ``/publish`` sends
+``/stream/{channel}`` streams ``private:<user pk>`` to its owner only, any ``open:`` or ``sync:``
+channel to anyone (``sync:`` checked by a sync rule), with the answering worker's pid in ``X-Worker``; ``/publish`` sends
 from the worker that answers it.
 """
 
@@ -25,6 +25,11 @@ def owner_only(user: Any, channel: str) -> bool:
 @channel_access("open:*")
 async def anyone(user: Any, channel: str) -> bool:
     return True
+
+
+@channel_access("sync:*")
+def anyone_checked_on_a_lane(user: Any, channel: str) -> bool:
+    return True  # a sync rule: runs on a lane, which the stream gives back before waiting
 
 
 @router.get("/stream/{channel}", response_class=StreamingResponse, responses=EVENT_STREAM)
