@@ -67,7 +67,7 @@ async def subscribe_ready(channels: Sequence[str], resume_from: str | None) -> S
     subscription = hub.subscribe(channels, resume_from)
     try:
         await asyncio.wait_for(subscription.ready(), READY_TIMEOUT)
-    except TimeoutError:
+    except Exception:  # not reachable in time (TimeoutError), or its listener failed (logged)
         subscription.close()
         raise HTTPException(503, "The event backend is unavailable; try again later.", headers={"Retry-After": "5"}) from None
     except BaseException:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.test import override_settings
+from redis.asyncio import Redis
 
-from django_fastapi.events import apublish, publish, subscribe
+from django_fastapi.events import apublish, publish, sse, subscribe
+from django_fastapi.testing import AsyncClient, EventStream
 from tests.events.backends import PrivateRedis, publish_until_received, unique_channel
+from tests.serverproc import free_port
 
 pytestmark = [pytest.mark.redis, pytest.mark.asyncio]
 
@@ -33,11 +37,8 @@ async def test_event_published_from_sync_code_is_received(redis_events):
 async def test_events_on_another_backend_channel_are_not_received(redis_url, settings):
     settings.FASTAPI_EVENTS = {"BACKEND": "redis", "URL": redis_url, "CHANNEL": unique_channel()}
     async with subscribe("books") as events:
-        other = {"BACKEND": "redis", "URL": redis_url, "CHANNEL": unique_channel()}
-        from redis.asyncio import Redis
-
         client = Redis.from_url(redis_url)
-        await client.publish(other["CHANNEL"], '{"id":"1-x-1","channel":"books","data":1}')
+        await client.publish(unique_channel(), '{"id":"1-x-1","channel":"books","data":1}')
         await client.aclose()
         await apublish("books", 2)
         assert (await events.get(timeout=10)).data == 2
@@ -57,3 +58,13 @@ async def test_subscriber_receives_events_after_a_redis_restart(settings):
         assert event is not None and event.data == "after"
     finally:
         server.stop()
+
+
+async def test_stream_answers_503_while_redis_is_unreachable(settings, monkeypatch):
+    monkeypatch.setattr(sse, "READY_TIMEOUT", 0.5)
+    settings.FASTAPI_EVENTS = {"BACKEND": "redis", "URL": f"redis://127.0.0.1:{free_port()}/0", "CHANNEL": unique_channel()}
+    with override_settings(FASTAPI_ROUTERS=[{"router": "tests.apps.live.routers.router", "prefix": "/live"}]):
+        async with EventStream(AsyncClient(), "/api/live/stream/open:down") as stream:
+            assert await stream.ended()
+    assert stream.status_code == 503
+    assert stream.headers["retry-after"] == "5"
