@@ -351,6 +351,51 @@ def _page_size(name: str, value: Any) -> int:
     return value
 
 
+EVENT_BACKENDS = {
+    "memory": "django_fastapi.events.backends.MemoryBackend",
+    "redis": "django_fastapi.events.backend_redis.RedisBackend",
+    "postgres": "django_fastapi.events.backend_postgres.PostgresBackend",
+}
+EVENTS_DEFAULTS: dict[str, Any] = {
+    "BACKEND": "memory",
+    "URL": None,
+    "DATABASE": "default",
+    "CHANNEL": "django_fastapi_events",
+    "REPLAY": 100,
+    "MAX_PAYLOAD": 7000,
+    "QUEUE_SIZE": 1000,
+    "KEEPALIVE": 15.0,
+    "RETRY": 3000,
+    "AUTHORIZE": None,
+}
+_EVENTS_CHANNEL = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def _events(name: str, value: Any) -> dict[str, Any]:
+    """{"BACKEND": "redis", "URL": "redis://..."}: every key optional (see docs/events.rst)."""
+    if not isinstance(value, dict) or set(value) - set(EVENTS_DEFAULTS):
+        raise _fail(name, value, f"a dict with keys among {', '.join(EVENTS_DEFAULTS)}")
+    merged = {**EVENTS_DEFAULTS, **value}
+    backend = merged["BACKEND"]
+    if not isinstance(backend, str) or (backend not in EVENT_BACKENDS and "." not in backend):
+        raise _fail(name, value, f'a dict whose "BACKEND" is one of {", ".join(map(repr, EVENT_BACKENDS))} or a dotted path')
+    merged["BACKEND"] = EVENT_BACKENDS.get(backend, backend)
+    if backend == "redis" and not isinstance(merged["URL"], str):
+        raise _fail(name, value, 'a dict with a "URL" such as "redis://127.0.0.1:6379/0" for the redis backend')
+    if merged["URL"] is not None and not isinstance(merged["URL"], str):
+        raise _fail(name, value, 'a dict whose "URL" is None or a string')
+    _string(name, merged["DATABASE"])
+    if not isinstance(merged["CHANNEL"], str) or not _EVENTS_CHANNEL.match(merged["CHANNEL"]):
+        raise _fail(name, value, 'a dict whose "CHANNEL" is a lower-case identifier of at most 63 characters')
+    _non_negative_int(name, merged["REPLAY"])
+    _positive_int(name, merged["MAX_PAYLOAD"])
+    _positive_int(name, merged["QUEUE_SIZE"])
+    merged["KEEPALIVE"] = _seconds(name, merged["KEEPALIVE"])
+    _non_negative_int(name, merged["RETRY"])
+    _optional_dotted(name, merged["AUTHORIZE"])
+    return merged
+
+
 T = TypeVar("T")
 
 
@@ -431,6 +476,8 @@ class APISettings:
     ON_SHUTDOWN: Setting[list[str]] = Setting(lambda: [], _dotted_list)
     PAGE_SIZE: Setting[int] = Setting(_default_page_size, _page_size)
     MAX_PAGE_SIZE: Setting[int] = Setting(100, _positive_int)
+    # Events (django_fastapi.events): backend, replay buffer, payload limit, SSE timing.
+    EVENTS: Setting[dict[str, Any]] = Setting(lambda: {}, _events)
 
     def names(self) -> list[str]:
         return [name for name, value in vars(type(self)).items() if isinstance(value, Setting)]

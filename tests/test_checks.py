@@ -14,6 +14,7 @@ from django.test import override_settings
 from django_fastapi import checks
 from django_fastapi.apps import CHECK_MODULES as CHECK_MODULES_REGISTERED
 from django_fastapi.core import checks as core_checks
+from django_fastapi.events import checks as events_checks
 from django_fastapi.openapi import checks as openapi_checks
 from django_fastapi.routing import checks as routing_checks
 from django_fastapi.routing.discovery import find_api_modules
@@ -344,7 +345,7 @@ def test_check_w003_absent_with_origin_regex():
         assert messages() == []
 
 
-CHECK_MODULES = [checks, core_checks, openapi_checks, routing_checks, security_checks, server_checks]
+CHECK_MODULES = [checks, core_checks, events_checks, openapi_checks, routing_checks, security_checks, server_checks]
 
 
 def defined_check_ids() -> dict[str, str]:

@@ -55,6 +55,11 @@ DEFAULTS = {
     "ON_SHUTDOWN": [],
     "PAGE_SIZE": 20,
     "MAX_PAGE_SIZE": 100,
+    "EVENTS": {
+        "BACKEND": "django_fastapi.events.backends.MemoryBackend", "URL": None, "DATABASE": "default",
+        "CHANNEL": "django_fastapi_events", "REPLAY": 100, "MAX_PAYLOAD": 7000, "QUEUE_SIZE": 1000,
+        "KEEPALIVE": 15.0, "RETRY": 3000, "AUTHORIZE": None,
+    },
 }
 
 # Values a project might plausibly write by mistake, one per setting.
@@ -119,6 +124,14 @@ WRONG = [
     ("ON_STARTUP", "shop.lifespan.warm_cache"),
     ("ON_STARTUP", ["warm_cache"]),
     ("ON_SHUTDOWN", [None]),
+    ("EVENTS", []),
+    ("EVENTS", {"BACKEND": "kafka"}),
+    ("EVENTS", {"BACKEND": "redis"}),
+    ("EVENTS", {"CHANNEL": "Has-Dashes"}),
+    ("EVENTS", {"REPLAY": -1}),
+    ("EVENTS", {"KEEPALIVE": 0}),
+    ("EVENTS", {"AUTHORIZE": "nodots"}),
+    ("EVENTS", {"BACKNED": "redis"}),
 ]
 
 

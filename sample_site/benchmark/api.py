@@ -8,6 +8,9 @@ across servers and connection settings (bench/run.py).
 after the wait when asked; ``/events``: a server-sent event stream from an async generator. Both
 for bench/concurrency.py.
 
+``/live`` and ``/publish``: server-sent events of the channel "bench" and an ``apublish`` to it, for
+bench/events.py (delivery latency to many subscribers, memory per idle stream).
+
 ``/echo``: a sync endpoint with a JSON body, which clients trickling bodies aim at.
 
 ``/books``: the page of books the catalog's model router lists, written out by hand as a plain
@@ -25,6 +28,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from django_fastapi.events import apublish, event_stream
 from django_fastapi.orm import Page
 
 router = APIRouter()
@@ -110,6 +114,20 @@ async def events(
             yield f"id: {index}\ndata: {index}\n\n"
 
     return StreamingResponse(stream(), media_type="text/event-stream")
+
+
+@router.get("/live", response_class=StreamingResponse)
+async def live(request: Request) -> StreamingResponse:
+    return await event_stream(request, "bench", authorize_user=False)
+
+
+class Published(BaseModel):
+    sent: float
+
+
+@router.post("/publish")
+async def publish(body: Published) -> dict[str, str]:
+    return {"id": await apublish("bench", body.model_dump())}
 
 
 class Echo(BaseModel):

@@ -20,6 +20,11 @@ Environment variables:
     SAMPLE_SITE_ACCESS_LOG "0" turns off the one-line-per-request log of django_fastapi.server.
     REDIS_URL             redis://host:port/db makes Redis the cache, so that throttling limits hold
                           across runfastapi --workers (default: a per-process memory cache).
+    EVENTS_BACKEND        "memory" (default: one process), "redis" or "postgres": how the "books"
+                          events reach the live page (/live/) across workers and servers.
+    EVENTS_URL            The events backend's server: a redis:// URL (default: REDIS_URL) or a
+                          postgres:// URL (default: the site's database, when it is PostgreSQL).
+    EVENTS_CHANNEL        The Redis channel or PostgreSQL NOTIFY channel (default "sample_site_events").
 """
 import os
 from pathlib import Path
@@ -185,6 +190,13 @@ if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
     }
+
+FASTAPI_EVENTS: dict[str, Any] = {
+    "BACKEND": os.environ.get("EVENTS_BACKEND", "memory"),
+    "CHANNEL": os.environ.get("EVENTS_CHANNEL", "sample_site_events"),
+}
+if os.environ.get("EVENTS_URL") or (FASTAPI_EVENTS["BACKEND"] == "redis" and os.environ.get("REDIS_URL")):
+    FASTAPI_EVENTS["URL"] = os.environ.get("EVENTS_URL") or os.environ["REDIS_URL"]
 
 # django_fastapi.server has one line per request, as runserver prints them.
 LOGGING = {
