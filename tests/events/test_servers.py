@@ -25,6 +25,16 @@ BACKENDS = [
 
 @pytest.fixture(params=BACKENDS)
 def backend_env(request, tmp_path_factory) -> dict[str, str]:
+    return server_env(request, tmp_path_factory)
+
+
+# The room's members sign in: the sample site's tables are needed, so not the maintenance database.
+@pytest.fixture(params=BACKENDS[:2])
+def room_env(request, tmp_path_factory) -> dict[str, str]:
+    return server_env(request, tmp_path_factory)
+
+
+def server_env(request, tmp_path_factory) -> dict[str, str]:
     url = request.getfixturevalue("redis_url" if request.param == "redis" else "postgres_url")
     env = {
         "DJANGO_SETTINGS_MODULE": "tests.eventsite", "PYTHONPATH": str(REPO),
@@ -103,3 +113,32 @@ def test_open_streams_hold_no_lane(tmp_path_factory, server_name):
             assert client.post("/api/live/publish-sync/sync:lanes", json={"n": 1}).status_code == 200
             assert client.get("/api/catalog/authors").status_code == 200
         assert [stream.next_data() for stream in streams] == [{"n": 1}] * 20
+
+
+def test_sample_room_members_on_two_servers_share_the_room(room_env):
+    """The sample site's websocket room (sample_site/room) over the events backend: a message sent
+    on one server reaches a member connected to the other."""
+    import json
+    import re
+    import subprocess
+    import sys
+
+    from websockets.sync.client import connect
+
+    from tests.serverproc import SAMPLE_SITE
+
+    demo = subprocess.run([sys.executable, "manage.py", "load_demo_data"], cwd=SAMPLE_SITE,
+                          env={**ServerProcess([]).env, **room_env}, capture_output=True, text=True,
+                          timeout=60, check=True)
+    token = re.search(r"dfb_\S+", demo.stdout).group()
+    room = unique_channel().replace(":", "-").replace(".", "-")[:50]
+    first, second = servers(env=room_env, count=2)
+    with first, second:
+        with connect(f"ws://127.0.0.1:{first.port}/api/room/{room}", subprotocols=["bearer", token],
+                     open_timeout=10) as listener:
+            assert json.loads(listener.recv(timeout=10)) == {"type": "joined", "user": "demo"}
+            with connect(f"ws://127.0.0.1:{second.port}/api/room/{room}", subprotocols=["bearer", token],
+                         open_timeout=10) as speaker:
+                assert json.loads(listener.recv(timeout=10)) == {"type": "joined", "user": "demo"}
+                speaker.send("across hosts")
+                assert json.loads(listener.recv(timeout=10)) == {"type": "message", "user": "demo", "text": "across hosts"}
