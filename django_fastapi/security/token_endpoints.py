@@ -44,7 +44,7 @@ class TokenRequest(BaseModel):
 
 
 class RefreshRequest(BaseModel):
-    refresh_token: str = Field(max_length=200)
+    refresh_token: str = Field(max_length=4096)
 
 
 class TokenPairOut(BaseModel):
