@@ -183,6 +183,17 @@ REVOKE_REASONS = [
 ]
 
 
+class RefreshFamilyManager(models.Manager["RefreshFamily"]):
+    def revoke(self, key: str, reason: str) -> RefreshFamily:
+        """Revoke the family with this key (RefreshFamily.DoesNotExist if none, or not a UUID)."""
+        try:
+            family = self.get(key=uuid.UUID(str(key)))
+        except ValueError:
+            raise self.model.DoesNotExist(f"{key!r} is not a family id.") from None
+        family.revoke(reason)
+        return family
+
+
 class RefreshFamily(models.Model):
     """One sign-in of a client (an SPA, an app on a phone): the refresh tokens that rotated from it.
 
@@ -200,6 +211,8 @@ class RefreshFamily(models.Model):
     last_used_at = models.DateTimeField(default=timezone.now, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoke_reason = models.CharField(max_length=10, blank=True, choices=REVOKE_REASONS, editable=False)
+
+    objects = RefreshFamilyManager()
 
     class Meta:
         ordering = ["-last_used_at"]
