@@ -55,7 +55,7 @@ class RefreshFamilyAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     actions = ["revoke_families"]
     fields = ["key", "user", "name", "scopes", "created_at", "last_used_at", "revoked_at", "revoke_reason"]
-    readonly_fields = fields
+    readonly_fields = ["key", "user", "name", "scopes", "created_at", "last_used_at", "revoked_at", "revoke_reason"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a sign-in is made by signing in

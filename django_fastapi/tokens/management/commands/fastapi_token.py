@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -52,7 +53,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, options["action"].replace("-", "_"))(**options)
 
-    def create(self, username: str, name: str, expires_in: int | None, scope: list[str] | None, **options: Any) -> None:
+    def create(self, username: str, name: str, expires_in: int | None, scope: Sequence[str] | None, **options: Any) -> None:
         if expires_in is not None and expires_in < 1:
             raise CommandError(
                 f"--expires-in must be a number of days, 1 or more; got {expires_in!r}."
@@ -96,7 +97,7 @@ class Command(BaseCommand):
             ) from None
         self.stdout.write(f"Revoked {prefix}.")
 
-    def pair(self, username: str, name: str, scope: list[str] | None, **options: Any) -> None:
+    def pair(self, username: str, name: str, scope: Sequence[str] | None, **options: Any) -> None:
         from django_fastapi.tokens.pairs import issue_pair  # needs PyJWT, the "jwt" extra
 
         try:
@@ -160,5 +161,5 @@ def _when(moment: datetime.datetime | None) -> str:
     return moment.isoformat(timespec="seconds") if moment else "-"
 
 
-def _scopes(scopes: list[str] | None) -> str:
+def _scopes(scopes: Sequence[str] | None) -> str:
     return "all" if scopes is None else ",".join(scopes) or "none"
