@@ -4,7 +4,8 @@ from django.apps import AppConfig
 from django.core.signals import setting_changed
 
 # Each subsystem's system checks, registered when its module is imported.
-CHECK_MODULES = ("checks", "core.checks", "routing.checks", "server.checks", "security.checks", "openapi.checks")
+CHECK_MODULES = ("checks", "core.checks", "routing.checks", "server.checks", "security.checks", "openapi.checks",
+                 "tokens.checks")
 
 
 class DjangoFastAPIConfig(AppConfig):

@@ -75,7 +75,8 @@ def read_key(value: str) -> bytes:
         raise ImproperlyConfigured(f"The key file {value!r} cannot be read: {exc.strerror or exc}.") from None
 
 
-def _prepare(algorithm: str, value: str, setting: str) -> Any:
+def prepare_key(algorithm: str, value: str, setting: str) -> Any:
+    """PyJWT's key object for ``value`` (PEM text or a file); ImproperlyConfigured naming ``setting``."""
     try:
         return jwt.get_algorithm_by_name(algorithm).prepare_key(read_key(value))
     except (jwt.InvalidKeyError, ValueError, TypeError) as exc:
@@ -109,14 +110,14 @@ def _load_keys(
         raise ImproperlyConfigured(
             f"FASTAPI_JWT_ALGORITHM is {algorithm!r}, which signs with a private key: set FASTAPI_JWT_PRIVATE_KEY."
         )
-    signing = _prepare(algorithm, private, "FASTAPI_JWT_PRIVATE_KEY")
+    signing = prepare_key(algorithm, private, "FASTAPI_JWT_PRIVATE_KEY")
     if not hasattr(signing, "public_key"):
         raise ImproperlyConfigured("FASTAPI_JWT_PRIVATE_KEY is a public key; it must be the private key.")
     public = signing.public_key()
     current = kid or _public_kid(public)
     keys = {current: public}
     for other, value in verifying:
-        key = _prepare(algorithm, value, f"FASTAPI_JWT_VERIFYING_KEYS[{other!r}]")
+        key = prepare_key(algorithm, value, f"FASTAPI_JWT_VERIFYING_KEYS[{other!r}]")
         keys[other] = key.public_key() if hasattr(key, "public_key") else key
     return Keys(signing, current, keys)
 
