@@ -5,6 +5,7 @@
 The bearer tokens' models live in the ``django_fastapi.tokens`` app.
 """
 
+from .apikey import APIKeySource
 from .csrf import csrf_exempt, csrf_protect, get_csrf_token
 from .dependencies import (
     ActiveUser,
@@ -33,6 +34,7 @@ from .sources import Authentication, BasicSource, BearerSource, SessionSource
 from .throttling import Throttle, client_ip, throttle
 
 __all__ = [
+    "APIKeySource",
     "ActiveUser",
     "Authentication",
     "BasicSource",

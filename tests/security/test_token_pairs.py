@@ -172,3 +172,11 @@ def test_access_token_of_an_inactive_user_is_401(ada):
 def test_token_endpoints_are_in_the_openapi_document(ada):
     paths = Client().get("/api/openapi.json").json()["paths"]
     assert {"/api/auth/token", "/api/auth/token/refresh", "/api/auth/token/revoke", "/api/auth/token/families"} <= set(paths)
+
+
+def test_throttle_per_token_counts_each_sign_in_apart(ada):
+    phone, laptop = obtain(), obtain()
+    statuses = [Client().get("/api/secure/throttled/token", headers=bearer(phone["access_token"])).status_code
+                for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert Client().get("/api/secure/throttled/token", headers=bearer(laptop["access_token"])).status_code == 200
