@@ -100,7 +100,8 @@ def _issue(user: Any, scopes: list[str] | None, name: str) -> Any:
 )
 async def obtain_token_pair(body: TokenRequest, request: Request, response: Response) -> TokenPairOut:
     user = await authenticate_user(request, username=body.username, password=body.password)
-    if user is None:
+    # A backend may authenticate inactive users (AllowAllUsersModelBackend); their tokens would not work.
+    if user is None or not getattr(user, "is_active", True):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "Invalid username or password.")
     name = body.name or request.headers.get("user-agent", "")[:100]
     pair = await sync_to_async(_issue, thread_sensitive=True)(user, body.scopes, name)

@@ -169,7 +169,8 @@ def decode_access_token(raw: str) -> AccessClaims:
         raise InvalidAccessToken("The token is not an access token.")
     if header.get("alg") != algorithm:
         raise InvalidAccessToken(f"The access token is not signed with {algorithm}.")
-    key = current_keys().verifying.get(header.get("kid"))  # type: ignore[arg-type]  # any JSON value
+    kid = header.get("kid")
+    key = current_keys().verifying.get(kid) if isinstance(kid, str) else None
     if key is None:
         raise InvalidAccessToken("The access token is signed with an unknown key.")
     try:

@@ -111,3 +111,15 @@ def revoke(raw: str, reason: str = "logout") -> RefreshFamily | None:
         return None
     token.family.revoke(reason)
     return token.family
+
+
+def prune(now: datetime.datetime | None = None) -> tuple[int, int]:
+    """Delete expired refresh tokens, then the families left with none: ``(tokens, families)``.
+
+    Each refresh leaves its spent token behind (reuse detection needs it until it expires), so run
+    this now and then (``manage.py fastapi_token prune`` from cron); a spent token that is pruned
+    has expired, so presenting it is refused either way."""
+    now = now or timezone.now()
+    tokens, _ = RefreshToken.objects.filter(expires_at__lte=now).delete()
+    families, _ = RefreshFamily.objects.filter(tokens__isnull=True).delete()
+    return tokens, families

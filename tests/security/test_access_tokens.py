@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import time
 
@@ -183,3 +185,17 @@ def test_eddsa_key_rotation_keeps_the_old_keys_tokens_valid(ada, tmp_path):
 def test_scope_claim_round_trips(ada):
     raw, _ = encode_access_token(ada.pk, "f", frozenset({"notes.view_note"}))
     assert decode_access_token(raw).scopes == {"notes.view_note"}
+
+
+def test_key_id_that_is_not_a_string_is_401(ada):
+    header = base64.urlsafe_b64encode(json.dumps({"alg": "HS256", "typ": "at+jwt", "kid": ["a"]}).encode())
+    _, payload, signature = forged(claims(ada)).split(".")
+    refused(f"{header.decode().rstrip('=')}.{payload}.{signature}")
+
+
+def test_sign_in_of_an_inactive_user_let_in_by_a_backend_is_400(ada):
+    User.objects.filter(pk=ada.pk).update(is_active=False)
+    backends = ["django.contrib.auth.backends.AllowAllUsersModelBackend"]
+    with override_settings(AUTHENTICATION_BACKENDS=backends):
+        response = Client().post("/api/auth/token", json={"username": "ada", "password": "pw"})
+    assert response.status_code == 400

@@ -100,3 +100,17 @@ def test_command_create_scoped_token(ada):
 def test_command_create_with_malformed_scope_is_an_error(ada):
     with pytest.raises(CommandError, match="--scope: Scopes are permissions"):
         call_command("fastapi_token", "create", "ada", "--scope", "everything", stderr=StringIO())
+
+
+def test_command_prune_deletes_expired_refresh_tokens_and_empty_families(ada):
+    from django.utils import timezone
+
+    from django_fastapi.tokens.models import RefreshToken
+
+    old, current = issue_pair(ada, name="old"), issue_pair(ada, name="current")
+    RefreshToken.objects.filter(family=old.family).update(expires_at=timezone.now())
+    stdout = StringIO()
+    call_command("fastapi_token", "prune", stdout=stdout)
+    assert stdout.getvalue().strip() == "Deleted 1 expired refresh token(s) and 1 sign-in(s)."
+    assert list(RefreshFamily.objects.values_list("name", flat=True)) == ["current"]
+    assert refresh(current.refresh_token) == 200

@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(
-            dest="action", required=True, metavar="{create,list,revoke,pair,families,revoke-family}"
+            dest="action", required=True, metavar="{create,list,revoke,pair,families,revoke-family,prune}"
         )
         create = actions.add_parser(
             "create", help="Create a token and print it (it is shown only once)."
@@ -49,6 +49,9 @@ class Command(BaseCommand):
         families.add_argument("--all", action="store_true", help="Include revoked sign-ins.")
         revoke_family = actions.add_parser("revoke-family", help="Revoke the sign-in with this id.")
         revoke_family.add_argument("family_id")
+        actions.add_parser(
+            "prune", help="Delete expired refresh tokens and the sign-ins left without one (run it from cron)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, options["action"].replace("-", "_"))(**options)
@@ -140,6 +143,12 @@ class Command(BaseCommand):
                 f"No sign-in has the id {family_id!r}; see `manage.py fastapi_token families`."
             ) from None
         self.stdout.write(f"Revoked sign-in {family_id}.")
+
+    def prune(self, **options: Any) -> None:
+        from django_fastapi.tokens.pairs import prune
+
+        tokens, families = prune()
+        self.stdout.write(f"Deleted {tokens} expired refresh token(s) and {families} sign-in(s).")
 
 
 def _scope_option(parser: CommandParser) -> None:
