@@ -13,8 +13,10 @@ EdDSA sign with ``FASTAPI_JWT_PRIVATE_KEY`` and also accept ``FASTAPI_JWT_VERIFY
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
+import json
 import logging
 import secrets
 import time
@@ -158,13 +160,23 @@ def looks_like_jwt(raw: str) -> bool:
     return raw.startswith("eyJ") and raw.count(".") == 2
 
 
+def _unverified_header(raw: str) -> dict[str, Any]:
+    """The header, read only to choose the key: PyJWT then checks the whole token strictly (reading
+    it with ``jwt.get_unverified_header`` too would parse and validate it twice per request)."""
+    segment = raw.split(".", 1)[0]
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except ValueError:  # binascii.Error, UnicodeDecodeError and JSONDecodeError are ValueErrors
+        header = None
+    if not isinstance(header, dict):
+        raise InvalidAccessToken("The access token is malformed.")
+    return header
+
+
 def decode_access_token(raw: str) -> AccessClaims:
     """The claims of a valid access token; InvalidAccessToken with the reason otherwise."""
     algorithm = api_settings.JWT_ALGORITHM
-    try:
-        header = jwt.get_unverified_header(raw)
-    except jwt.PyJWTError:
-        raise InvalidAccessToken("The access token is malformed.") from None
+    header = _unverified_header(raw)
     if header.get("typ") != TYPE:
         raise InvalidAccessToken("The token is not an access token.")
     if header.get("alg") != algorithm:
