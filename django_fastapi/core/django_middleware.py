@@ -107,20 +107,27 @@ setting_changed.connect(_forget, dispatch_uid="django_fastapi_django_middleware"
 
 
 class DjangoMiddleware:
-    """Runs the project's Django middleware (see the module) around each API request."""
+    """Runs the project's Django middleware (see the module) around each API request.
 
-    def __init__(self, app: ASGIApp) -> None:
+    Two layers: ``on_lane=False`` runs the ``APPLIED`` ones, outermost, so that responses the
+    bridge gives before any lane (a bad Host, a CORS preflight, lanes busy) get their headers too;
+    ``on_lane=True`` runs ``FASTAPI_DJANGO_MIDDLEWARE`` inside the request cycle, on the lane.
+    """
+
+    def __init__(self, app: ASGIApp, on_lane: bool = False) -> None:
         self.app = app
+        self.on_lane = on_lane
         middleware_chain()  # a bad FASTAPI_DJANGO_MIDDLEWARE fails when the app is built
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         chain = middleware_chain()
-        if scope["type"] != "http" or not (chain.inline or chain.on_lane):
+        middleware = chain.on_lane if self.on_lane else chain.inline
+        if scope["type"] != "http" or not middleware:
             await self.app(scope, receive, send)
             return
         request = ASGIRequest(scope, io.BytesIO())
         try:
-            answer = await _process_request(chain, request)
+            answer = await self._process_request(middleware, request)
         except DisallowedHost:
             answer = HttpResponse("Bad Request: invalid Host header", status=400, content_type="text/plain")
         if answer is not None:
@@ -134,7 +141,7 @@ class DjangoMiddleware:
                 return
             if message["type"] == "http.response.start":
                 response = _stand_in(message)
-                finished = await _process_response(chain, request, response)
+                finished = await self._process_response(middleware, request, response)
                 if finished is not response:  # a middleware answered in the response's place
                     replaced = True
                     await _send_django_response(finished, send)
@@ -144,32 +151,26 @@ class DjangoMiddleware:
 
         await self.app(scope, receive, finishing_send)
 
+    async def _process_request(self, middleware: list[Any], request: HttpRequest) -> HttpResponseBase | None:
+        if self.on_lane:
+            return await sync_to_async(_requests, thread_sensitive=True)(middleware, request)
+        return _requests(middleware, request)
 
-async def _process_request(chain: Chain, request: HttpRequest) -> HttpResponseBase | None:
-    for index, middleware in enumerate(chain.inline):
+    async def _process_response(
+        self, middleware: list[Any], request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if self.on_lane:
+            return await sync_to_async(_responses, thread_sensitive=True)(request, response, middleware)
+        return _responses(request, response, middleware)
+
+
+def _requests(chain: list[Any], request: HttpRequest) -> HttpResponseBase | None:
+    for index, middleware in enumerate(chain):
         answer = middleware.process_request(request) if hasattr(middleware, "process_request") else None
         if answer is not None:
             # As Django: the middleware that answered and those before it see the answer.
-            return _responses(request, answer, chain.inline[: index + 1])
-    if chain.on_lane:
-        answer = await sync_to_async(_lane_requests, thread_sensitive=True)(chain, request)
-        if answer is not None:
-            return _responses(request, answer, chain.inline)
+            return _responses(request, answer, chain[: index + 1])
     return None
-
-
-def _lane_requests(chain: Chain, request: HttpRequest) -> HttpResponseBase | None:
-    for index, middleware in enumerate(chain.on_lane):
-        answer = middleware.process_request(request) if hasattr(middleware, "process_request") else None
-        if answer is not None:
-            return _responses(request, answer, chain.on_lane[: index + 1])
-    return None
-
-
-async def _process_response(chain: Chain, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-    if chain.on_lane:
-        response = await sync_to_async(_responses, thread_sensitive=True)(request, response, chain.on_lane)
-    return _responses(request, response, chain.inline)
 
 
 def _responses(request: HttpRequest, response: HttpResponseBase, chain: list[Any]) -> HttpResponseBase:

@@ -32,8 +32,10 @@ from .dependencies import (
 from .hosts import HostValidationMiddleware
 from .sources import Authentication, BasicSource, BearerSource, SessionSource
 from .throttling import Throttle, client_ip, throttle
+from .websockets import BEARER_SUBPROTOCOL
 
 __all__ = [
+    "BEARER_SUBPROTOCOL",
     "APIKeySource",
     "ActiveUser",
     "Authentication",

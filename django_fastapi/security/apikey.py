@@ -9,9 +9,9 @@ from __future__ import annotations
 from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
-from fastapi import Request
 from fastapi.security import APIKeyHeader
 from fastapi.security.base import SecurityBase
+from starlette.requests import HTTPConnection
 
 from ..conf import api_settings
 from ..tokens.scopes import scoped
@@ -30,7 +30,7 @@ class APIKeySource:
             auto_error=False,
         )
 
-    async def authenticate(self, request: Request) -> Authentication | None:
+    async def authenticate(self, request: HTTPConnection) -> Authentication | None:
         header = api_settings.API_KEY_HEADER
         raw = request.headers.get(header) if header else None
         if raw is None:

@@ -11,14 +11,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .client import AsyncClient, Client, connections_kept_open
     from .live_server import LiveServer
+    from .websockets import WebSocketRejected
 
-__all__ = ["AsyncClient", "Client", "LiveServer", "connections_kept_open"]
+__all__ = ["AsyncClient", "Client", "LiveServer", "WebSocketRejected", "connections_kept_open"]
 
 _HOMES = {
     "AsyncClient": ".client",
     "Client": ".client",
     "connections_kept_open": ".client",
     "LiveServer": ".live_server",
+    "WebSocketRejected": ".websockets",
 }
 
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files: docs work offline
     "benchmark",
     "catalog",
+    "room",
 ]
 
 MIDDLEWARE = [

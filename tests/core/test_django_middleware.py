@@ -209,3 +209,23 @@ def test_check_w011_not_run_without_deploy():
 
     with override_settings(MIDDLEWARE=["django.middleware.common.CommonMiddleware"]):
         assert not [m for m in checks.run_checks() if m.id == "django_fastapi.W011"]
+
+
+def test_security_headers_on_bad_host_answer(routes):
+    """The bridge's own 400 for a Host outside ALLOWED_HOSTS, given before any lane, carries them
+    too, as Django's 400 page does."""
+    with override_settings(MIDDLEWARE=[SECURITY, XFRAME], ALLOWED_HOSTS=["testserver"]):
+        response = Client().get("/api/mw/language", headers={"Host": "evil.test"})
+    assert response.status_code == 400
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_security_headers_on_cors_preflight_answer(routes):
+    cors = {"FASTAPI_CORS_ENABLED": True, "FASTAPI_CORS_ALLOW_ORIGINS": ["https://app.example"]}
+    with override_settings(MIDDLEWARE=[SECURITY, XFRAME], **cors):
+        response = Client().options("/api/mw/language", headers={
+            "Origin": "https://app.example", "Access-Control-Request-Method": "GET"})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
