@@ -1,6 +1,6 @@
 """Who is making the request: the sources named by ``FASTAPI_AUTHENTICATION``, tried in order.
 
-    FASTAPI_AUTHENTICATION = ["bearer", "session"]      # also "basic", or dotted paths
+    FASTAPI_AUTHENTICATION = ["bearer", "apikey", "session"]   # also "basic", or dotted paths
 
 A source returns an ``Authentication`` when the request carries its credentials and they are good,
 None when it carries none (the next source is tried), and raises a 401 when they are wrong: a bad
