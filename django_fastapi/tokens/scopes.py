@@ -12,12 +12,15 @@ of its scopes and what the user's ``AUTHENTICATION_BACKENDS`` grant. The request
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from django.utils.functional import SimpleLazyObject
 
 Scopes = frozenset[str] | None
+# An app label (a Python identifier) and a codename (Permission.codename: at most 100 characters).
+PERMISSION = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z0-9_-]{1,100}")
 
 
 def parse_scopes(value: Any) -> Scopes:
@@ -28,7 +31,7 @@ def parse_scopes(value: Any) -> Scopes:
     if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
         raise ValueError(f"Scopes are a list of permissions such as ['catalog.view_book']; got {value!r}.")
     items = list(items)
-    bad = [item for item in items if not isinstance(item, str) or item.count(".") != 1 or " " in item]
+    bad = [item for item in items if not isinstance(item, str) or not PERMISSION.fullmatch(item)]
     if bad:
         raise ValueError(
             f"Scopes are permissions such as 'catalog.view_book' ('app_label.codename'); got {bad[0]!r}."

@@ -127,3 +127,10 @@ def test_api_key_scheme_is_in_the_openapi_document(ada):
         "type": "apiKey", "in": "header", "name": "X-API-Key",
         "description": "An API token from `manage.py fastapi_token create` or the admin.",
     }
+
+
+@pytest.mark.parametrize("scope", ["notes.view note", "notes", "a.b.c", "notes.\u00e9"])
+def test_scope_that_is_no_permission_string_is_400_even_for_a_superuser(db, scope):
+    User.objects.create_superuser("root", password="pw")
+    response = Client().post("/api/auth/token", json={"username": "root", "password": "pw", "scopes": [scope]})
+    assert response.status_code == 400 and "Invalid scope" in response.json()["detail"]
