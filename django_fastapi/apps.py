@@ -6,6 +6,7 @@ from django.core.signals import setting_changed
 # Each subsystem's system checks, registered when its module is imported.
 CHECK_MODULES = (
     "checks", "core.checks", "routing.checks", "server.checks", "security.checks", "openapi.checks", "events.checks",
+    "tokens.checks",
 )
 
 

@@ -25,7 +25,10 @@ AUTHENTICATION_SOURCES = {
     "session": "django_fastapi.security.sources.SessionSource",
     "bearer": "django_fastapi.security.sources.BearerSource",
     "basic": "django_fastapi.security.sources.BasicSource",
+    "apikey": "django_fastapi.security.apikey.APIKeySource",
 }
+# FASTAPI_JWT_ALGORITHM: HMAC with SECRET_KEY, or a private key whose public half verifies.
+JWT_ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "EdDSA")
 
 
 PERIODS = {
@@ -308,12 +311,15 @@ def _authentication(name: str, value: Any) -> list[str]:
 
 
 def _default_authentication() -> list[str]:
-    """Bearer tokens when their app is installed, then the session when Django's auth is."""
+    """Bearer tokens (and API keys in a header) when their app is installed, then the session when
+    Django's auth is."""
     from django.apps import apps
 
     sources = []
     if apps.is_installed("django_fastapi.tokens"):
         sources.append("bearer")
+        if getattr(settings, f"{PREFIX}API_KEY_HEADER", "X-API-Key") is not None:
+            sources.append("apikey")
     if apps.is_installed("django.contrib.auth") and apps.is_installed("django.contrib.sessions"):
         sources.append("session")
     return sources
@@ -425,6 +431,32 @@ def _optional_string(name: str, value: Any) -> str | None:
     return value if value is None else _string(name, value)
 
 
+def _non_empty_string(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise _fail(name, value, "a non-empty string")
+    return value
+
+
+def _leeway(name: str, value: Any) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        raise _fail(name, value, "a number of seconds, 0 or more")
+    return float(value)
+
+
+def _verifying_keys(name: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(kid, str) and kid and isinstance(key, str) and key for kid, key in value.items()
+    ):
+        raise _fail(name, value, 'a dict of key ids to public keys (PEM text or a file path), e.g. {"2026-01": "/etc/keys/old.pub"}')
+    return value
+
+
+def _optional_header(name: str, value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9-]+", value)):
+        raise _fail(name, value, "None or a header name such as 'X-API-Key'")
+    return value
+
+
 class APISettings:
     # Names kept from django-fastapi-bridge 0.2.
     TITLE: Setting[str] = Setting("Django FastAPI", _string)
@@ -478,6 +510,18 @@ class APISettings:
     MAX_PAGE_SIZE: Setting[int] = Setting(100, _positive_int)
     # Events (django_fastapi.events): backend, replay buffer, payload limit, SSE timing.
     EVENTS: Setting[dict[str, Any]] = Setting(lambda: {}, _events)
+    # Access/refresh token pairs (django_fastapi.tokens) and API keys in a header.
+    ACCESS_TOKEN_LIFETIME: Setting[float] = Setting(300.0, _seconds)
+    REFRESH_TOKEN_LIFETIME: Setting[float] = Setting(14 * 86400.0, _seconds)
+    JWT_ALGORITHM: Setting[str] = Setting("HS256", _choice(JWT_ALGORITHMS))
+    JWT_PRIVATE_KEY: Setting[str | None] = Setting(None, _optional_string)
+    JWT_KEY_ID: Setting[str | None] = Setting(None, _optional_string)
+    JWT_VERIFYING_KEYS: Setting[dict[str, str]] = Setting(lambda: {}, _verifying_keys)
+    JWT_AUDIENCE: Setting[str] = Setting("django-fastapi", _non_empty_string)
+    JWT_ISSUER: Setting[str] = Setting("django-fastapi", _non_empty_string)
+    JWT_LEEWAY: Setting[float] = Setting(0.0, _leeway)
+    JWT_DENY_LIST_CACHE: Setting[str | None] = Setting(None, _optional_string)
+    API_KEY_HEADER: Setting[str | None] = Setting("X-API-Key", _optional_header)
 
     def names(self) -> list[str]:
         return [name for name, value in vars(type(self)).items() if isinstance(value, Setting)]

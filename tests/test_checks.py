@@ -20,6 +20,7 @@ from django_fastapi.routing import checks as routing_checks
 from django_fastapi.routing.discovery import find_api_modules
 from django_fastapi.security import checks as security_checks
 from django_fastapi.server import checks as server_checks
+from django_fastapi.tokens import checks as tokens_checks
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = [
@@ -345,7 +346,8 @@ def test_check_w003_absent_with_origin_regex():
         assert messages() == []
 
 
-CHECK_MODULES = [checks, core_checks, events_checks, openapi_checks, routing_checks, security_checks, server_checks]
+CHECK_MODULES = [checks, core_checks, events_checks, openapi_checks, routing_checks, security_checks, server_checks,
+                 tokens_checks]
 
 
 def defined_check_ids() -> dict[str, str]:

@@ -40,7 +40,7 @@ DEFAULTS = {
     "SERVER_OPTIONS": {},
     "GRACEFUL_TIMEOUT": 30.0,
     "THREADS": 16,
-    "AUTHENTICATION": ["bearer", "session"],  # tests/settings.py installs the token app
+    "AUTHENTICATION": ["bearer", "apikey", "session"],  # tests/settings.py installs the token app
     "VALIDATE_HOST": True,
     "THROTTLE_CACHE": "default",
     "THROTTLE_RATES": {},
@@ -60,6 +60,17 @@ DEFAULTS = {
         "CHANNEL": "django_fastapi_events", "REPLAY": 100, "MAX_PAYLOAD": 7000, "QUEUE_SIZE": 1000,
         "KEEPALIVE": 15.0, "RETRY": 3000, "AUTHORIZE": None,
     },
+    "ACCESS_TOKEN_LIFETIME": 300.0,
+    "REFRESH_TOKEN_LIFETIME": 14 * 86400.0,
+    "JWT_ALGORITHM": "HS256",
+    "JWT_PRIVATE_KEY": None,
+    "JWT_KEY_ID": None,
+    "JWT_VERIFYING_KEYS": {},
+    "JWT_AUDIENCE": "django-fastapi",
+    "JWT_ISSUER": "django-fastapi",
+    "JWT_LEEWAY": 0.0,
+    "JWT_DENY_LIST_CACHE": None,
+    "API_KEY_HEADER": "X-API-Key",
 }
 
 # Values a project might plausibly write by mistake, one per setting.
@@ -132,6 +143,17 @@ WRONG = [
     ("EVENTS", {"KEEPALIVE": 0}),
     ("EVENTS", {"AUTHORIZE": "nodots"}),
     ("EVENTS", {"BACKNED": "redis"}),
+    ("ACCESS_TOKEN_LIFETIME", 0),
+    ("REFRESH_TOKEN_LIFETIME", "14d"),
+    ("JWT_ALGORITHM", "none"),
+    ("JWT_ALGORITHM", "HS256,RS256"),
+    ("JWT_PRIVATE_KEY", b"-----BEGIN PRIVATE KEY-----"),
+    ("JWT_VERIFYING_KEYS", ["/etc/keys/old.pub"]),
+    ("JWT_AUDIENCE", ""),
+    ("JWT_ISSUER", None),
+    ("JWT_LEEWAY", -5),
+    ("JWT_DENY_LIST_CACHE", 0),
+    ("API_KEY_HEADER", "X API Key"),
 ]
 
 

@@ -1,6 +1,6 @@
 """Who is making the request: the sources named by ``FASTAPI_AUTHENTICATION``, tried in order.
 
-    FASTAPI_AUTHENTICATION = ["bearer", "session"]      # also "basic", or dotted paths
+    FASTAPI_AUTHENTICATION = ["bearer", "apikey", "session"]   # also "basic", or dotted paths
 
 A source returns an ``Authentication`` when the request carries its credentials and they are good,
 None when it carries none (the next source is tried), and raises a 401 when they are wrong: a bad
@@ -35,6 +35,8 @@ from starlette.requests import HTTPConnection, Request
 from ..conf import AUTHENTICATION_SOURCES, api_settings
 from ..core.django_request import request_context, run_with_django_request, set_user
 from ..core.signatures import connection_parameter, keyword_parameter, signature
+from ..tokens.scopes import scoped
+from .access import authenticate_access_token, looks_like_access_token
 from .csrf import enforce_csrf
 from .websockets import check_origin, subprotocol_token
 
@@ -43,7 +45,7 @@ from .websockets import check_origin, subprotocol_token
 class Authentication:
     user: Any
     source: str | None = None  # the name of the source that authenticated the request
-    token: Any = None  # the django_fastapi.tokens Token of a bearer request
+    token: Any = None  # the django_fastapi.tokens Token, or an access token's AccessClaims
 
 
 # Set in the ASGI scope by the test clients' force_authenticate(); no HTTP request can set it.
@@ -98,8 +100,9 @@ class BearerSource:
     def scheme(self) -> SecurityBase:
         return HTTPBearer(
             scheme_name="bearer",
-            bearerFormat="dfb_ token",
-            description="An API token from `manage.py fastapi_token create` or the admin.",
+            bearerFormat="dfb_ token or JWT",
+            description="An API token from `manage.py fastapi_token create` or the admin, or an "
+            "access token from the token endpoints of the auth router.",
             auto_error=False,
         )
 
@@ -109,6 +112,9 @@ class BearerSource:
             raw = subprotocol_token(request.scope)  # a browser's: new WebSocket(url, ["bearer", token])
         if raw is None:
             return None
+        if looks_like_access_token(raw):
+            user, claims = await authenticate_access_token(raw, self.challenge)
+            return Authentication(user, self.name, claims)
         if not apps.is_installed("django_fastapi.tokens"):
             raise ImproperlyConfigured(
                 'FASTAPI_AUTHENTICATION uses "bearer" but "django_fastapi.tokens" is not in INSTALLED_APPS.'
@@ -120,7 +126,7 @@ class BearerSource:
             token = await sync_to_async(Token.objects.authenticate, thread_sensitive=True)(raw)
         except InvalidToken as exc:
             raise unauthorized(str(exc), f'{self.challenge}, error="invalid_token"') from None
-        return Authentication(token.user, self.name, token)
+        return Authentication(scoped(token.user, token.scope_set), self.name, token)
 
 
 class BasicSource:

@@ -13,6 +13,9 @@ bench/events.py (delivery latency to many subscribers, memory per idle stream).
 
 ``/echo``: a sync endpoint with a JSON body, which clients trickling bodies aim at.
 
+``/whoami``: who the request is from (``OptionalUser``), for bench/auth.py to compare the cost of
+each credential (session, API token, access token) against an anonymous request.
+
 ``/books``: the page of books the catalog's model router lists, written out by hand as a plain
 FastAPI endpoint, for bench/model_router.py to compare against the router.
 """
@@ -30,6 +33,7 @@ from pydantic import BaseModel
 
 from django_fastapi.events import apublish, event_stream
 from django_fastapi.orm import Page
+from django_fastapi.security import OptionalUser
 
 router = APIRouter()
 
@@ -137,3 +141,8 @@ class Echo(BaseModel):
 @router.post("/echo")
 def echo(body: Echo) -> Echo:
     return body
+
+
+@router.get("/whoami")
+async def whoami(user: OptionalUser) -> dict[str, str | None]:
+    return {"username": user.get_username() if user.is_authenticated else None}

@@ -172,9 +172,10 @@ FASTAPI_DESCRIPTION = (
     "(sync and async endpoints over the Django ORM) and the benchmark endpoints."
 )
 
-# Who is calling: an API token (Authorization: Bearer ...; `manage.py load_demo_data` prints the demo
-# user's), else the session of whoever logged in at /admin/ or POST /api/auth/login.
-FASTAPI_AUTHENTICATION = ["bearer", "session"]
+# Who is calling: an API token (Authorization: Bearer ... or X-API-Key; `manage.py load_demo_data`
+# prints the demo user's) or an access token from POST /api/auth/token, else the session of whoever
+# logged in at /admin/ or POST /api/auth/login.
+FASTAPI_AUTHENTICATION = ["bearer", "apikey", "session"]
 FASTAPI_ROUTERS = [
     {"router": "django_fastapi.security.endpoints.router", "prefix": "/auth", "tags": ["auth"], "audience": "internal"},
     # The catalog again as a versioned API: /api/v1/catalog/... (deprecated) and /api/v2/catalog/...
@@ -185,6 +186,10 @@ FASTAPI_ROUTERS = [
 FASTAPI_AUDIENCES = {"internal": {"access": "staff", "title": "Sample site internal API"}}
 FASTAPI_API_VERSIONS = {"v1": {"deprecated": "2026-01-01"}, "v2": {}}
 FASTAPI_THROTTLE_RATES = {"login": "10/min"}
+# Single-page and mobile apps sign in at POST /api/auth/token for an access/refresh token pair
+# (docs/tokens.rst). Logging out (POST /api/auth/token/revoke) ends the access tokens at once too:
+# the deny list is in the default cache (per process unless REDIS_URL is set: one worker then).
+FASTAPI_JWT_DENY_LIST_CACHE = "default"
 
 if os.environ.get("REDIS_URL"):
     CACHES = {
