@@ -22,6 +22,13 @@ Variants (``--variants``):
 
     python bench/instructions.py                        # both endpoints, 300 requests each
     python bench/instructions.py --endpoints async --requests 500
+    python bench/instructions.py --served --requests 200   # through each real server, django-bolt too
+
+``--served`` counts whole servers instead, each under callgrind, sent requests one at a time over
+one keep-alive HTTP connection: the bridge and the hand-glued app under uvicorn (HTTP parsing
+included), and django-bolt's ``runbolt`` (its Rust server included) when its virtualenv exists (see
+README.rst). Every thread of the server process is counted, so a ratio to django-bolt here does not
+drift with the machine's load as requests/s do.
 
 Needs valgrind (``apt-get install valgrind``). Exits 1 when a variant fails.
 """
@@ -29,15 +36,18 @@ Needs valgrind (``apt-get install valgrind``). Exits 1 when a variant fails.
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from targets import ASYNC_PATH, SYNC_PATH, Site
+from targets import APPS, ASYNC_PATH, BOLT, SYNC_PATH, Server, Site, bolt_python
 
 ENDPOINTS = {"sync": SYNC_PATH, "async": ASYNC_PATH}
 VARIANTS = ["hand-glued", "bridge", "bridge-api-only", "bridge-without-signal-receivers"]
@@ -109,6 +119,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=300, help="requests before counting (default %(default)s)")
     parser.add_argument("--endpoints", default="sync,async", help="sync,async (default %(default)s)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help="default: all (%(default)s)")
+    parser.add_argument("--served", action="store_true",
+                        help="count real servers over HTTP: bridge, hand-glued, django-bolt")
+    parser.add_argument("--bolt-python", default=None, help="Python 3.12+ with django-bolt (see README.rst)")
     args = parser.parse_args(argv)
     args.endpoints = [item for item in args.endpoints.split(",") if item]
     args.variants = [item for item in args.variants.split(",") if item]
@@ -133,11 +146,80 @@ def count(site: Site, variant: str, path: str, args: argparse.Namespace, out: Pa
     return int(found.group(1)) / args.requests
 
 
+def _get(connection: http.client.HTTPConnection, path: str) -> None:
+    connection.request("GET", path, headers={"Host": "127.0.0.1"})
+    response = connection.getresponse()
+    response.read()
+    if response.status != 200:
+        raise RuntimeError(f"{path}: status {response.status}")
+
+
+def count_served(site: Site, target: str, path: str, args: argparse.Namespace, out: Path,
+                 python: str | None) -> float:
+    """Instructions per request of a whole server (every thread), requests sent one at a time."""
+    valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
+    server = Server(site, APPS.get(target, target), {}, valgrind, python=python)
+    try:
+        server.wait_ready(path, timeout=300)
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        for _ in range(args.warmup):
+            _get(connection, path)
+        subprocess.run(["callgrind_control", "-i", "on", str(server.pid)], capture_output=True, check=False)
+        for _ in range(args.requests):
+            _get(connection, path)
+        subprocess.run(["callgrind_control", "-i", "off", str(server.pid)], capture_output=True, check=False)
+        connection.close()
+    finally:
+        if server.alive():
+            server.proc.send_signal(signal.SIGINT)
+            try:
+                server.proc.wait(120)
+            except subprocess.TimeoutExpired:
+                server.proc.kill()
+                server.proc.wait()
+        server.close()
+    deadline = time.monotonic() + 10
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    found = re.search(r"^totals:\s*(\d+)", out.read_text(), re.MULTILINE) if out.exists() else None
+    if not found or not int(found.group(1)):
+        raise RuntimeError(f"{target}: no instructions counted (did the server write {out} on exit?)")
+    out.unlink()
+    return int(found.group(1)) / args.requests
+
+
+def main_served(args: argparse.Namespace, site: Site, scratch: Path) -> int:
+    python, found = bolt_python(args.bolt_python)
+    targets = list(APPS) + ([BOLT] if python else [])
+    print(f"== instructions per request through each server, {args.requests} requests after "
+          f"{args.warmup}, one at a time on one keep-alive connection (callgrind, every thread; SQLite)")
+    if python is None:
+        print(f"django-bolt: SKIPPED: {found}")
+    for endpoint in args.endpoints:
+        results = {}
+        for target in targets:
+            try:
+                results[target] = count_served(site, target, ENDPOINTS[endpoint], args, scratch / "served.out", python)
+            except RuntimeError as exc:
+                print(exc, file=sys.stderr)
+                return 1
+        for target, instructions in results.items():
+            ratios = [f"{instructions / results[base]:.3f}x {base}" for base in ("hand-glued", BOLT)
+                      if base in results and base != target]
+            print(f"{endpoint:<5} {target:<12} {instructions / 1000:>9.1f} k instructions  {'  '.join(ratios)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
         return 1
+    if args.served:
+        with tempfile.TemporaryDirectory(prefix="dfb-instructions-") as scratch:
+            site = Site(Path(scratch))
+            site.manage("migrate", "--noinput", extra={})
+            return main_served(args, site, Path(scratch))
     with tempfile.TemporaryDirectory(prefix="dfb-instructions-") as scratch:
         site = Site(Path(scratch))
         site.manage("migrate", "--noinput", extra={})

@@ -1,11 +1,14 @@
 #!/usr/bin/env python
-"""Throughput of the bridge against a hand-glued FastAPI app serving the same router, side by side.
+"""Throughput of the bridge against a hand-glued FastAPI app and django-bolt, side by side.
 
-Both targets serve sample_site's benchmark router (GET /api/benchmark/permissions, sync, and
-/permissions-async) through uvicorn, one process each, pinned to core 0; the load generator (wrk, else
-a bounded asyncio loop) runs on core 1. Rounds alternate bridge / hand-glued for every endpoint and database
-config; each round starts a fresh server, warms it up, measures, then waits ``--settle`` seconds and
-samples again, to show the server's threads and PostgreSQL connections under load and once idle.
+The bridge and the hand-glued app serve sample_site's benchmark router (GET
+/api/benchmark/permissions, sync, and /permissions-async) through uvicorn; django-bolt serves the
+same query and response (boltsite/) through its own server, from a Python 3.12+ virtualenv of its
+own (``--bolt-python``; skipped, saying how to install it, when there is none). One process each,
+pinned to core 0; the load generator (wrk, else a bounded asyncio loop) runs on core 1. Rounds
+alternate bridge / hand-glued / django-bolt for every endpoint and database config; each round
+starts a fresh server, warms it up, measures, then waits ``--settle`` seconds and samples again, to
+show the server's threads, resident memory and PostgreSQL connections under load and once idle.
 
     /tmp/venv311/bin/python bench/run.py                       # 3 rounds of 5 s, every config
     /tmp/venv311/bin/python bench/run.py --quick               # CI smoke: 1 round of 2 s
@@ -34,6 +37,8 @@ from loadgen import LoadResult, run_asyncio, run_wrk, wrk_path
 from targets import (
     APPS,
     ASYNC_PATH,
+    BOLT,
+    GRANIAN,
     REPO_DIR,
     SYNC_PATH,
     DbConfig,
@@ -41,6 +46,7 @@ from targets import (
     Sampler,
     Server,
     Site,
+    bolt_python,
     db_configs,
     pg_unreachable,
     recreate_pg_database,
@@ -63,6 +69,7 @@ class Round:
     pg_max: int | None
     pg_idle: int | None
     cpu_ms: float = float("nan")  # server CPU time per completed request
+    rss_mib: float = float("nan")  # the server's largest resident memory under load
     problem: str = ""
     failed: bool = False
 
@@ -105,6 +112,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pg-url", default=os.environ.get(
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dfb_bench"),
         help="PostgreSQL database to drop, recreate and migrate (default %(default)s)")
+    parser.add_argument("--bolt-python", default=None,
+                        help="Python 3.12+ interpreter with django-bolt and psycopg installed "
+                             "(default: .venv-bolt/bin/python in the repository)")
+    parser.add_argument("--no-bolt", action="store_true", help="leave django-bolt out")
+    parser.add_argument("--granian", action="store_true",
+                        help="also the bridge under granian (pip install granian) instead of uvicorn")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory and its logs")
     args = parser.parse_args(argv)
     if args.quick:
@@ -125,6 +138,26 @@ class Bench:
         self.errors: list[str] = []
         self.findings: list[str] = []
         self.rounds: list[Round] = []
+        self.targets = list(APPS)
+        if args.granian:
+            try:
+                import granian  # noqa: F401
+            except ImportError:
+                raise SystemExit("--granian: granian is not installed (pip install granian)") from None
+            self.targets.insert(1, GRANIAN)
+        self.bolt_python: str | None = None
+        if args.no_bolt:
+            self.bolt_note = "django-bolt: left out (--no-bolt)"
+        else:
+            self.bolt_python, found = bolt_python(args.bolt_python)
+            if self.bolt_python is None:
+                self.bolt_note = f"django-bolt: SKIPPED: {found}"
+            else:
+                self.targets.append(BOLT)
+                self.bolt_note = f"django-bolt {found} ({self.bolt_python}), runbolt --processes 1 --workers 1"
+
+    def server(self, target: str, env: dict[str, str]) -> Server:
+        return Server(self.site, APPS.get(target, target), env, self.server_prefix(), python=self.bolt_python)
 
     def env(self, config: DbConfig) -> dict[str, str]:
         env = dict(config.env)
@@ -169,11 +202,24 @@ class Bench:
             finally:
                 server.stop()
                 server.close()
+        for other in (t for t in self.targets if t not in APPS):
+            server = self.server(other, self.env(DbConfig("sqlite", {}, pg=False)))
+            try:
+                server.wait_ready(SYNC_PATH)
+                for endpoint, path in ENDPOINTS.items():
+                    bodies[other, endpoint] = server.get_json(path)[1]
+            finally:
+                server.stop()
+                server.close()
         for endpoint in ENDPOINTS:
             if bodies["bridge", endpoint] != bodies["hand-glued", endpoint]:
                 self.fail(f"{endpoint}: the bridge and hand-glued responses differ")
+            if GRANIAN in self.targets and bodies[GRANIAN, endpoint] != bodies["bridge", endpoint]:
+                self.fail(f"{endpoint}: the bridge under granian and under uvicorn respond differently")
+            if BOLT in self.targets and bodies[BOLT, endpoint] != bodies["bridge", endpoint]:
+                self.fail(f"{endpoint}: the bridge and django-bolt responses differ")
         rows = len(bodies["bridge", "sync"]["items"])
-        print(f"   both targets return the same {rows} permissions on both endpoints")
+        print(f"   {len(self.targets)} targets return the same {rows} permissions on both endpoints")
         expected = {
             ("bridge", "sync"): "django_fastapi-lane-",
             ("bridge", "async"): "django_fastapi-lane-",
@@ -233,11 +279,12 @@ class Bench:
                 notes.append("note: PostgreSQL unreachable before the round")
             elif left:
                 notes.append(f"note: {left} connections left over from the previous server")
-        server = Server(self.site, APPS[target], self.env(config), self.server_prefix())
+        server = self.server(target, self.env(config))
         load = None
         cpu_ms = float("nan")
         threads_max = threads_idle = -1
         pg_max = pg_idle = None
+        rss = float("nan")
         try:
             server.wait_ready(path)
             warm = self.load(server.base + path, a.warmup)
@@ -257,6 +304,7 @@ class Bench:
                 problems.append(f"server crashed (exit {server.proc.returncode})")
             time.sleep(a.settle)
             threads_max = max(samples.threads, default=-1)
+            rss = max(samples.rss, default=float("nan"))
             threads_idle = server.threads()
             if pg is not None:
                 pg_max, pg_idle = max(samples.pg, default=0), pg.count()
@@ -277,7 +325,7 @@ class Bench:
         if load is not None and load.failed:
             problems.insert(0, load.errors_text())
         result = Round(config.name, endpoint, number, target, load, threads_max, threads_idle,
-                       pg_max, pg_idle, cpu_ms, "; ".join(problems + notes), bool(problems))
+                       pg_max, pg_idle, cpu_ms, rss, "; ".join(problems + notes), bool(problems))
         if problems:
             note = f"{config.name} {endpoint} round {number} {target}: {'; '.join(problems)}"
             (self.errors if target == "bridge" else self.findings).append(note)
@@ -302,7 +350,7 @@ class Bench:
             try:
                 for endpoint in a.endpoints:
                     for number in range(1, a.rounds + 1):
-                        for target in APPS:
+                        for target in self.targets:
                             result = self.run_round(config, endpoint, number, target, pg)
                             self.rounds.append(result)
                             print(row(result), flush=True)
@@ -311,8 +359,9 @@ class Bench:
                     pg.close()
 
 
-HEADER = (f"{'endpoint':<6} {'rnd':>3} {'target':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'requests':>9} {'cpu ms/req':>10} {'threads max/idle':>16} {'pg max/idle':>11}  problems")
+HEADER = (f"{'endpoint':<6} {'rnd':>3} {'target':<14} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'requests':>9} {'cpu ms/req':>10} {'RSS MiB':>7} {'threads max/idle':>16} {'pg max/idle':>11}  "
+          "problems")
 
 
 def _fmt(value: float, digits: int = 1) -> str:
@@ -325,10 +374,10 @@ def _pair(high: int | None, idle: int | None) -> str:
 
 def row(r: Round) -> str:
     load = r.load
-    return (f"{r.endpoint:<6} {r.number:>3} {r.target:<10} "
+    return (f"{r.endpoint:<6} {r.number:>3} {r.target:<14} "
             f"{_fmt(load.rps if load else None, 0):>8} {_fmt(load.p50_ms if load else None, 2):>8} "
             f"{_fmt(load.p99_ms if load else None, 2):>8} {load.requests if load else '-':>9} "
-            f"{_fmt(r.cpu_ms, 3):>10} "
+            f"{_fmt(r.cpu_ms, 3):>10} {_fmt(r.rss_mib, 0):>7} "
             f"{_pair(r.threads_max, r.threads_idle):>16} {_pair(r.pg_max, r.pg_idle):>11}  {r.problem}")
 
 
@@ -337,40 +386,52 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def _ratio(numerators: list[Round], denominators: list[Round]) -> str:
+    """Median of the per-round requests/s ratios (rounds of one number ran back to back)."""
+    by_number = {r.number: r for r in denominators}
+    ratios = [r.load.rps / d.load.rps for r in numerators
+              if (d := by_number.get(r.number)) and r.load and d.load and d.load.rps > 0]
+    text = _fmt(_median(ratios), 3) if ratios else "n/a"
+    return text + (" (failed rounds: see findings)" if any(r.failed for r in numerators + denominators) else "")
+
+
 def summary(rounds: list[Round]) -> list[str]:
     lines = []
     keys = list(dict.fromkeys((r.config, r.endpoint) for r in rounds))
     for config, endpoint in keys:
+        targets = list(dict.fromkeys(r.target for r in rounds))
         by_target = {t: [r for r in rounds if (r.config, r.endpoint, r.target) == (config, endpoint, t)]
-                     for t in APPS}
-        bridge, glued = by_target["bridge"], by_target["hand-glued"]
-        ratios = [b.load.rps / g.load.rps for b, g in zip(bridge, glued)
-                  if b.load and g.load and g.load.rps > 0]
-        ratio = _fmt(_median(ratios), 3) if ratios else "n/a"
-        if any(g.failed for g in glued):
-            ratio += " (hand-glued failed: see findings)"
-        cpu = (f"cpu/req {_fmt(_median([r.cpu_ms for r in bridge]), 3)} vs "
-               f"{_fmt(_median([r.cpu_ms for r in glued]), 3)} ms")
+                     for t in targets}
 
         def figures(items: list[Round]) -> str:
             loads = [r.load for r in items if r.load]
-            return (f"{_fmt(_median([x.rps for x in loads]), 0)} req/s "
-                    f"(p50 {_fmt(_median([x.p50_ms for x in loads]), 2)} ms, "
-                    f"p99 {_fmt(_median([x.p99_ms for x in loads]), 2)} ms)")
-
-        def threads(items: list[Round]) -> str:
-            return str(max((r.threads_max for r in items), default=-1))
-
-        def conns(items: list[Round]) -> str:
             highs = [r.pg_max for r in items if r.pg_max is not None]
             idles = [r.pg_idle for r in items if r.pg_idle is not None]
-            return f"{max(highs)}/{max(idles) if idles else '?'}" if highs else "-"
+            conns = f", pg conns {max(highs)}/{max(idles) if idles else '?'}" if highs else ""
+            return (f"{_fmt(_median([x.rps for x in loads]), 0):>6} req/s, "
+                    f"p50 {_fmt(_median([x.p50_ms for x in loads]), 2)} ms, "
+                    f"p99 {_fmt(_median([x.p99_ms for x in loads]), 2)} ms, "
+                    f"cpu/req {_fmt(_median([r.cpu_ms for r in items]), 3)} ms, "
+                    f"RSS {_fmt(_median([r.rss_mib for r in items]), 0)} MiB, "
+                    f"threads {max((r.threads_max for r in items), default=-1)}{conns}")
 
-        line = (f"{config:<8} {endpoint:<5} bridge {figures(bridge)} | hand-glued {figures(glued)} | "
-                f"ratio {ratio} | {cpu} | threads {threads(bridge)} vs {threads(glued)}")
-        if any(r.pg_max is not None for r in bridge + glued):
-            line += f" | pg conns max/idle {conns(bridge)} vs {conns(glued)}"
-        lines.append(line)
+        lines.append(f"{config} {endpoint}:")
+        for target, items in by_target.items():
+            lines.append(f"   {target:<14} {figures(items)}")
+        bridge, glued = by_target["bridge"], by_target["hand-glued"]
+        ratios = f"   ratio bridge/hand-glued {_ratio(bridge, glued)}"
+        if BOLT in by_target:
+            bolt = by_target[BOLT]
+            ratios += (f" | bridge/django-bolt {_ratio(bridge, bolt)} | hand-glued/django-bolt "
+                       f"{_ratio(glued, bolt)}")
+            rss = [b.rss_mib / o.rss_mib for b, o in zip(bridge, bolt) if o.rss_mib > 0]
+            ratios += f" | RSS bridge/django-bolt {_fmt(_median(rss), 2)}"
+        if GRANIAN in by_target:
+            granian = by_target[GRANIAN]
+            ratios += f" | granian/uvicorn (bridge) {_ratio(granian, bridge)}"
+            if BOLT in by_target:
+                ratios += f" | bridge-granian/django-bolt {_ratio(granian, by_target[BOLT])}"
+        lines.append(ratios)
     return lines
 
 
@@ -398,14 +459,15 @@ def main(argv: list[str] | None = None) -> int:
             os.sched_setaffinity(0, {int(LOAD_CORE)})
         loadgen = "wrk -t1" if bench.use_wrk else "asyncio loop"
         print(provenance())
-        print(f"bridge vs hand-glued: {args.rounds} round(s) x {args.duration:g} s after {args.warmup:g} s "
+        print(bench.bolt_note)
+        print(f"{' vs '.join(bench.targets)}: {args.rounds} round(s) x {args.duration:g} s after {args.warmup:g} s "
               f"warm-up, {args.connections} connections, {loadgen}, "
               f"{'server on core 0, load on core 1' if bench.pinned else 'no CPU pinning (taskset missing)'}, "
               f"DEBUG off, scratch {scratch}")
         site.manage("migrate", "--noinput", extra={})
         bench.verify()
         bench.run()
-        print("\n== summary (medians over rounds; ratio = median of per-round bridge/hand-glued req/s; "
+        print("\n== summary (medians over rounds; ratio = median of per-round req/s ratios; "
               "cpu/req = server process CPU per request (steadier than req/s on a busy machine); "
               "threads = max OS threads in the server under load; pg conns = max under load / "
               f"{args.settle:g} s after)")

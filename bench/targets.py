@@ -29,6 +29,27 @@ _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(:\s.*)?$")
 _LEVEL = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL):")
 
 APPS = {"bridge": "django_fastapi.asgi:application", "hand-glued": "handglued.app:app"}
+# django-bolt serves the same endpoint with its own (Rust) HTTP server, from boltsite/, in a
+# virtualenv of its own: it needs Python 3.12+.
+BOLT = "django-bolt"
+# The bridge under granian (a Rust HTTP server with an ASGI interface) instead of uvicorn.
+GRANIAN = "bridge-granian"
+BOLT_VENV = REPO_DIR / ".venv-bolt"
+BOLT_INSTALL = (f"PYENV_VERSION=3.12.1 python -m venv {BOLT_VENV.name} && {BOLT_VENV.name}/bin/pip install "
+                "django-bolt 'psycopg[binary,pool]'  (from the repository root; any Python 3.12+ will do)")
+
+
+def bolt_python(explicit: str | None) -> tuple[str | None, str]:
+    """The interpreter that has django-bolt, or None and the reason it cannot be used."""
+    python = explicit or str(BOLT_VENV / "bin" / "python")
+    if not Path(python).exists():
+        return None, f"no interpreter at {python}; to install django-bolt: {BOLT_INSTALL}"
+    code = "import django_bolt, psycopg, importlib.metadata as m; print(m.version('django-bolt'))"
+    done = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return None, f"{python} cannot import django_bolt and psycopg ({last}); {BOLT_INSTALL}"
+    return python, done.stdout.strip()
 
 
 @dataclass
@@ -46,6 +67,8 @@ def db_configs(pg_url: str) -> list[DbConfig]:
     # with the reason when the sample settings cannot express them.
     return [
         DbConfig("sqlite", {}, pg=False),
+        # Django's default: a new SQLite connection per request, closed at its end.
+        DbConfig("sqlite-age0", {"DATABASE_CONN_MAX_AGE": "0"}, pg=False, expect_age=0),
         # Persistent SQLite connections, as the hand-glued app in effect has: needs the sample
         # settings to apply DATABASE_CONN_MAX_AGE to SQLite as well.
         DbConfig("sqlite-age60", {"DATABASE_CONN_MAX_AGE": "60"}, pg=False, expect_age=60),
@@ -184,15 +207,34 @@ def _server_flags() -> list[str]:
 class Server:
     """One uvicorn process serving ``app`` from the site copy, pinned by ``prefix`` (taskset)."""
 
-    def __init__(self, site: Site, app: str, extra_env: dict[str, str], prefix: list[str]) -> None:
+    def __init__(self, site: Site, app: str, extra_env: dict[str, str], prefix: list[str],
+                 python: str | None = None) -> None:
+        """``app``: an ASGI app for uvicorn, or ``BOLT`` for django-bolt's runbolt under ``python``."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        command = prefix + [
-            sys.executable, "-m", "uvicorn", app, "--host=127.0.0.1", f"--port={self.port}",
-            "--workers=1", "--no-access-log", "--log-level=warning", *_server_flags(),
-        ]
+        env = site.env(extra_env)
+        if app == BOLT:
+            assert python is not None
+            # One process, one Actix worker thread: one core, as uvicorn --workers 1 has.
+            command = prefix + [
+                python, "-m", "django", "runbolt", "--host=127.0.0.1", f"--port={self.port}",
+                "--processes=1", "--workers=1", "--no-admin", "--skip-checks",
+            ]
+            env["DJANGO_SETTINGS_MODULE"] = "boltsite.settings"
+        elif app == GRANIAN:
+            # One worker process with one runtime thread, the event loop uvicorn gets (uvloop).
+            command = prefix + [
+                sys.executable, "-m", "granian", "--interface=asgi", "--host=127.0.0.1",
+                f"--port={self.port}", "--workers=1", "--runtime-threads=1", "--no-ws",
+                "--no-access-log", "--log-level=warning", "--loop=uvloop", APPS["bridge"],
+            ]
+        else:
+            command = prefix + [
+                sys.executable, "-m", "uvicorn", app, "--host=127.0.0.1", f"--port={self.port}",
+                "--workers=1", "--no-access-log", "--log-level=warning", *_server_flags(),
+            ]
         self.log = open(site.dir.parent / f"server-{self.port}.log", "w+")  # noqa: SIM115
-        self.proc = subprocess.Popen(command, cwd=site.dir, env=site.env(extra_env),
+        self.proc = subprocess.Popen(command, cwd=site.dir, env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         self.pid = self.proc.pid
 
@@ -216,20 +258,49 @@ class Server:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def pids(self) -> list[int]:
+        """The server process and its descendants (granian serves from a worker process)."""
+        found, pending = [], [self.pid]
+        while pending:
+            pid = pending.pop()
+            found.append(pid)
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as children:
+                        pending.extend(int(child) for child in children.read().split())
+            except OSError:
+                continue
+        return found
+
     def threads(self) -> int:
         try:
-            return len(os.listdir(f"/proc/{self.pid}/task"))
+            return sum(len(os.listdir(f"/proc/{pid}/task")) for pid in self.pids())
         except OSError:
             return -1
 
+    def rss_mib(self) -> float:
+        """Resident memory of the serving process now (the largest of the process tree: a
+        supervising parent is not a worker)."""
+        sizes = []
+        for pid in self.pids():
+            try:
+                with open(f"/proc/{pid}/status") as status:
+                    sizes += [int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:")]
+            except OSError:
+                continue
+        return max(sizes, default=float("nan"))
+
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server process has used so far."""
-        try:
-            with open(f"/proc/{self.pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time the server's processes have used so far."""
+        ticks = 0
+        for pid in self.pids():
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def output(self, limit: int | None = 4000) -> str:
         self.log.flush()
@@ -278,6 +349,7 @@ class Server:
 class Samples:
     threads: list[int] = field(default_factory=list)
     pg: list[int] = field(default_factory=list)
+    rss: list[float] = field(default_factory=list)
 
 
 class Sampler(threading.Thread):
@@ -292,6 +364,7 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         while not self.stopping.is_set():
             self.samples.threads.append(self.server.threads())
+            self.samples.rss.append(self.server.rss_mib())
             count = self.pg.count() if self.pg else None
             if count is not None:
                 self.samples.pg.append(count)

@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import InterfaceError, OperationalError
 from django.utils.module_loading import import_string
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.exceptions import RequestValidationError
+from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
 from starlette.types import ASGIApp
 
 from .conf import api_settings
@@ -44,6 +44,7 @@ from .operations.recycling import MemoryCeilingMiddleware, max_rss_from_environ
 from .routing.discovery import Mount, discover
 from .routing.dispatch import Dispatcher, django_application, static_serving
 from .security.hosts import HostValidationMiddleware
+from .security.websockets import WebSocketMiddleware, for_websockets
 from .server.access_log import AccessLogMiddleware, configure_default_logging
 from .server.body_limit import BodyLimitMiddleware
 
@@ -102,14 +103,20 @@ def _add_exception_handlers(app: FastAPI) -> None:
     for key, dotted in api_settings.EXCEPTION_HANDLERS.items():
         exc_class_or_status = key if isinstance(key, int) else _import("FASTAPI_EXCEPTION_HANDLERS", key)
         app.add_exception_handler(exc_class_or_status, _import("FASTAPI_EXCEPTION_HANDLERS", dotted))
+    # On a websocket route an error's answer becomes a refused handshake or a close code. (The
+    # Exception handler is the server-error middleware's, which websockets do not reach.)
+    for key, handler in list(app.exception_handlers.items()):
+        if key is not Exception and key is not WebSocketRequestValidationError:
+            app.exception_handlers[key] = for_websockets(handler)
 
 
 def _add_middleware(app: FastAPI, lanes: LanePool) -> None:
     # add_middleware wraps what is already there, so the first entry must be added last.
     # Innermost, on the request's lane: saves the session and sets the cookies of the Django request.
     app.add_middleware(DjangoRequestMiddleware)
+    app.add_middleware(WebSocketMiddleware)
     app.add_middleware(BodyLimitMiddleware)
-    app.add_middleware(DjangoMiddleware)  # the project's SecurityMiddleware &c. (and their 413s)
+    app.add_middleware(DjangoMiddleware, on_lane=True)  # FASTAPI_DJANGO_MIDDLEWARE
     for entry in reversed(api_settings.MIDDLEWARE):
         app.add_middleware(_import("FASTAPI_MIDDLEWARE", entry["class"]), **entry["options"])
     if api_settings.CORS_ENABLED:
@@ -128,7 +135,10 @@ def _add_middleware(app: FastAPI, lanes: LanePool) -> None:
     if deprecated_prefixes():
         app.add_middleware(DeprecationMiddleware, prefixes=deprecated_prefixes())
     if api_settings.VALIDATE_HOST:
-        app.add_middleware(HostValidationMiddleware)  # outermost: a forged Host costs no lane
+        app.add_middleware(HostValidationMiddleware)  # a forged Host costs no lane
+    # Outermost: the project's SecurityMiddleware &c. on every API response, the bridge's own
+    # 400 (bad Host), 503 (lanes busy), 413 and CORS preflight answers included.
+    app.add_middleware(DjangoMiddleware)
 
 
 def mount(app: FastAPI, mounts: list[Mount]) -> None:

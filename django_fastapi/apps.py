@@ -4,8 +4,10 @@ from django.apps import AppConfig
 from django.core.signals import setting_changed
 
 # Each subsystem's system checks, registered when its module is imported.
-CHECK_MODULES = ("checks", "core.checks", "routing.checks", "server.checks", "security.checks", "openapi.checks",
-                 "operations.checks")
+CHECK_MODULES = (
+    "checks", "core.checks", "routing.checks", "server.checks", "security.checks", "openapi.checks", "events.checks",
+    "tokens.checks", "operations.checks",
+)
 
 
 class DjangoFastAPIConfig(AppConfig):

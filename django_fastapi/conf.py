@@ -25,7 +25,10 @@ AUTHENTICATION_SOURCES = {
     "session": "django_fastapi.security.sources.SessionSource",
     "bearer": "django_fastapi.security.sources.BearerSource",
     "basic": "django_fastapi.security.sources.BasicSource",
+    "apikey": "django_fastapi.security.apikey.APIKeySource",
 }
+# FASTAPI_JWT_ALGORITHM: HMAC with SECRET_KEY, or a private key whose public half verifies.
+JWT_ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "EdDSA")
 
 
 PERIODS = {
@@ -308,12 +311,15 @@ def _authentication(name: str, value: Any) -> list[str]:
 
 
 def _default_authentication() -> list[str]:
-    """Bearer tokens when their app is installed, then the session when Django's auth is."""
+    """Bearer tokens (and API keys in a header) when their app is installed, then the session when
+    Django's auth is."""
     from django.apps import apps
 
     sources = []
     if apps.is_installed("django_fastapi.tokens"):
         sources.append("bearer")
+        if getattr(settings, f"{PREFIX}API_KEY_HEADER", "X-API-Key") is not None:
+            sources.append("apikey")
     if apps.is_installed("django.contrib.auth") and apps.is_installed("django.contrib.sessions"):
         sources.append("session")
     return sources
@@ -351,6 +357,51 @@ def _page_size(name: str, value: Any) -> int:
     return value
 
 
+EVENT_BACKENDS = {
+    "memory": "django_fastapi.events.backends.MemoryBackend",
+    "redis": "django_fastapi.events.backend_redis.RedisBackend",
+    "postgres": "django_fastapi.events.backend_postgres.PostgresBackend",
+}
+EVENTS_DEFAULTS: dict[str, Any] = {
+    "BACKEND": "memory",
+    "URL": None,
+    "DATABASE": "default",
+    "CHANNEL": "django_fastapi_events",
+    "REPLAY": 100,
+    "MAX_PAYLOAD": 7000,
+    "QUEUE_SIZE": 1000,
+    "KEEPALIVE": 15.0,
+    "RETRY": 3000,
+    "AUTHORIZE": None,
+}
+_EVENTS_CHANNEL = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def _events(name: str, value: Any) -> dict[str, Any]:
+    """{"BACKEND": "redis", "URL": "redis://..."}: every key optional (see docs/events.rst)."""
+    if not isinstance(value, dict) or set(value) - set(EVENTS_DEFAULTS):
+        raise _fail(name, value, f"a dict with keys among {', '.join(EVENTS_DEFAULTS)}")
+    merged = {**EVENTS_DEFAULTS, **value}
+    backend = merged["BACKEND"]
+    if not isinstance(backend, str) or (backend not in EVENT_BACKENDS and "." not in backend):
+        raise _fail(name, value, f'a dict whose "BACKEND" is one of {", ".join(map(repr, EVENT_BACKENDS))} or a dotted path')
+    merged["BACKEND"] = EVENT_BACKENDS.get(backend, backend)
+    if backend == "redis" and not isinstance(merged["URL"], str):
+        raise _fail(name, value, 'a dict with a "URL" such as "redis://127.0.0.1:6379/0" for the redis backend')
+    if merged["URL"] is not None and not isinstance(merged["URL"], str):
+        raise _fail(name, value, 'a dict whose "URL" is None or a string')
+    _string(name, merged["DATABASE"])
+    if not isinstance(merged["CHANNEL"], str) or not _EVENTS_CHANNEL.match(merged["CHANNEL"]):
+        raise _fail(name, value, 'a dict whose "CHANNEL" is a lower-case identifier of at most 63 characters')
+    _non_negative_int(name, merged["REPLAY"])
+    _positive_int(name, merged["MAX_PAYLOAD"])
+    _positive_int(name, merged["QUEUE_SIZE"])
+    merged["KEEPALIVE"] = _seconds(name, merged["KEEPALIVE"])
+    _non_negative_int(name, merged["RETRY"])
+    _optional_dotted(name, merged["AUTHORIZE"])
+    return merged
+
+
 T = TypeVar("T")
 
 
@@ -380,12 +431,29 @@ def _optional_string(name: str, value: Any) -> str | None:
     return value if value is None else _string(name, value)
 
 
-_HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+def _non_empty_string(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise _fail(name, value, "a non-empty string")
+    return value
+
+
+def _leeway(name: str, value: Any) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        raise _fail(name, value, "a number of seconds, 0 or more")
+    return float(value)
+
+
+def _verifying_keys(name: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(kid, str) and kid and isinstance(key, str) and key for kid, key in value.items()
+    ):
+        raise _fail(name, value, 'a dict of key ids to public keys (PEM text or a file path), e.g. {"2026-01": "/etc/keys/old.pub"}')
+    return value
 
 
 def _optional_header(name: str, value: Any) -> str | None:
-    if value is not None and (not isinstance(value, str) or not _HEADER.match(value)):
-        raise _fail(name, value, "None or an HTTP header name such as 'X-Request-ID'")
+    if value is not None and (not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9-]+", value)):
+        raise _fail(name, value, "None or a header name such as 'X-API-Key'")
     return value
 
 
@@ -440,6 +508,20 @@ class APISettings:
     ON_SHUTDOWN: Setting[list[str]] = Setting(lambda: [], _dotted_list)
     PAGE_SIZE: Setting[int] = Setting(_default_page_size, _page_size)
     MAX_PAGE_SIZE: Setting[int] = Setting(100, _positive_int)
+    # Events (django_fastapi.events): backend, replay buffer, payload limit, SSE timing.
+    EVENTS: Setting[dict[str, Any]] = Setting(lambda: {}, _events)
+    # Access/refresh token pairs (django_fastapi.tokens) and API keys in a header.
+    ACCESS_TOKEN_LIFETIME: Setting[float] = Setting(300.0, _seconds)
+    REFRESH_TOKEN_LIFETIME: Setting[float] = Setting(14 * 86400.0, _seconds)
+    JWT_ALGORITHM: Setting[str] = Setting("HS256", _choice(JWT_ALGORITHMS))
+    JWT_PRIVATE_KEY: Setting[str | None] = Setting(None, _optional_string)
+    JWT_KEY_ID: Setting[str | None] = Setting(None, _optional_string)
+    JWT_VERIFYING_KEYS: Setting[dict[str, str]] = Setting(lambda: {}, _verifying_keys)
+    JWT_AUDIENCE: Setting[str] = Setting("django-fastapi", _non_empty_string)
+    JWT_ISSUER: Setting[str] = Setting("django-fastapi", _non_empty_string)
+    JWT_LEEWAY: Setting[float] = Setting(0.0, _leeway)
+    JWT_DENY_LIST_CACHE: Setting[str | None] = Setting(None, _optional_string)
+    API_KEY_HEADER: Setting[str | None] = Setting("X-API-Key", _optional_header)
     # Production operations (docs/production.rst): health, readiness, request ids, metrics, tracing.
     HEALTH_URL: Setting[str | None] = Setting("/health", _optional_url)
     READY_URL: Setting[str | None] = Setting("/ready", _optional_url)

@@ -4,6 +4,7 @@
     python3 scripts/dev.py test           # install, run the whole test suite (Django 5.2 LTS)
     python3.12 scripts/dev.py test --django "Django>=6,<7"   # the Django 6 leg
     python3.12 scripts/dev.py test --newest   # the newest releases of the libraries the bridge uses
+    python3 scripts/dev.py fuzz           # schemathesis against the sample site's OpenAPI documents
 
 Only the standard library is used here, so it works on a fresh clone with nothing but Python.
 """
@@ -14,8 +15,13 @@ import argparse
 import hashlib
 import os
 import re
+import secrets
+import socket
 import subprocess
 import sys
+import tempfile
+import time
+import urllib.request
 import venv
 from pathlib import Path
 
@@ -85,6 +91,75 @@ def test(args: argparse.Namespace, extra: list[str]) -> None:
     run([str(python), "-m", "pytest", *extra])
 
 
+# Each OpenAPI document of the sample site, and whether the staff demo user's token is sent.
+FUZZ_DOCUMENTS = [
+    ("/api/openapi.json", False),
+    ("/api/openapi.json", True),
+    ("/api/internal/openapi.json", True),
+    ("/api/v1/openapi.json", False),
+    ("/api/v2/openapi.json", False),
+]
+# Long by design (a 60 s wait, an endless event stream): fuzzing would only time out on them.
+FUZZ_EXCLUDED = r"^/api/benchmark/(wait|events)$"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fuzz(args: argparse.Namespace, extra: list[str]) -> None:
+    """Serve the sample site (a throwaway SQLite database, DEBUG off) and run schemathesis on each
+    OpenAPI document: any 5xx or response that breaks its schema fails."""
+    python = ensure_venv(venv_dir(args.django), [args.django, "-e", f"{REPO}[all,test]"])
+    schemathesis = ensure_venv(REPO / ".venv-fuzz", ["schemathesis>=4.32,<5"]).parent / "schemathesis"
+    scratch = Path(tempfile.mkdtemp(prefix="dfb-fuzz-"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DJANGO_DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50),
+           "SAMPLE_SITE_SQLITE": str(scratch / "db.sqlite3")}
+    manage = [str(python), "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=SAMPLE_SITE, env=env, check=True)
+    demo = subprocess.run([*manage, "load_demo_data", "--url", url], cwd=SAMPLE_SITE, env=env, check=True,
+                          capture_output=True, text=True).stdout
+    token = re.search(r"API token of 'demo': (\S+)", demo).group(1)
+    log = open(scratch / "server.log", "w")
+    server = subprocess.Popen([*manage, "runfastapi", f"127.0.0.1:{port}", "--noreload"], cwd=SAMPLE_SITE,
+                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    failed: list[str] = []
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/api/openapi.json", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        for path, authenticated in FUZZ_DOCUMENTS:
+            who = "the staff demo user" if authenticated else "anonymously"
+            print(f"== schemathesis: {path}, {who}", flush=True)
+            command = [str(schemathesis), "run", f"{url}{path}", "--checks",
+                       "not_a_server_error,response_schema_conformance", "--exclude-path-regex", FUZZ_EXCLUDED,
+                       "--phases", "examples,coverage,fuzzing", "--max-examples", str(args.max_examples),
+                       "--max-time", str(args.max_time), "--request-timeout", "10", "--workers", "1",
+                       "--no-color", *extra]
+            if authenticated:
+                command += ["--header", f"Authorization: Bearer {token}"]
+            if subprocess.run(command).returncode != 0:
+                failed.append(f"{path} ({who})")
+    finally:
+        server.terminate()
+        server.wait(60)
+        log.close()
+    errors = [line for line in (scratch / "server.log").read_text().splitlines() if "Traceback" in line]
+    if failed or errors:
+        print(f"FUZZING FAILED: {', '.join(failed) or 'tracebacks in the server log'}; server log: "
+              f"{scratch / 'server.log'}", flush=True)
+        sys.exit(1)
+    print("Fuzzing OK: no 5xx and no response outside its schema in " + ", ".join(
+        f"{path} ({'staff' if authenticated else 'anonymous'})" for path, authenticated in FUZZ_DOCUMENTS))
+
+
 def main() -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--django", default=DEFAULT_DJANGO, help="Django requirement (default: %(default)s).")
@@ -99,8 +174,14 @@ def main() -> None:
         help="In its own virtualenv, upgrade Django, FastAPI, Starlette, asgiref, pydantic, uvicorn, "
         "hypercorn and psycopg to their newest releases (past --django), then run the suite.",
     )
+    fuzz_parser = commands.add_parser(
+        "fuzz", parents=[common],
+        help="Fuzz the sample site's OpenAPI documents with schemathesis; extra arguments go to it.",
+    )
+    fuzz_parser.add_argument("--max-examples", type=int, default=25, help="Examples per operation (default: %(default)s).")
+    fuzz_parser.add_argument("--max-time", type=int, default=40, help="Seconds per document at most (default: %(default)s).")
     args, extra = parser.parse_known_args()
-    {"run": serve, "test": test}[args.command](args, extra)
+    {"run": serve, "test": test, "fuzz": fuzz}[args.command](args, extra)
 
 
 if __name__ == "__main__":

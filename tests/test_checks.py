@@ -14,12 +14,14 @@ from django.test import override_settings
 from django_fastapi import checks
 from django_fastapi.apps import CHECK_MODULES as CHECK_MODULES_REGISTERED
 from django_fastapi.core import checks as core_checks
+from django_fastapi.events import checks as events_checks
 from django_fastapi.openapi import checks as openapi_checks
 from django_fastapi.operations import checks as operations_checks
 from django_fastapi.routing import checks as routing_checks
 from django_fastapi.routing.discovery import find_api_modules
 from django_fastapi.security import checks as security_checks
 from django_fastapi.server import checks as server_checks
+from django_fastapi.tokens import checks as tokens_checks
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = [
@@ -282,6 +284,30 @@ def test_check_w002_absent_with_persistent_connections_or_pool(config):
 
 
 @overriding_databases
+def test_check_w060_sqlite_file_without_persistent_connections(tmp_path):
+    sqlite_file = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "db.sqlite3")}
+    with override_settings(DATABASES={"default": SQLITE, "files": sqlite_file}):
+        (message,) = messages()
+    assert message.id == "django_fastapi.W060"
+    assert message.obj == "files"
+    assert message.msg.startswith("DATABASES['files'] opens a new SQLite connection for every request")
+    assert '"CONN_MAX_AGE": 60' in message.hint
+
+
+@overriding_databases
+@pytest.mark.parametrize(
+    "config",
+    [{"CONN_MAX_AGE": 60}, {"CONN_MAX_AGE": None}, {"NAME": ":memory:"},
+     {"NAME": "file:memdb1?mode=memory&cache=shared"}],
+    ids=["conn_max_age", "persistent", "memory", "memory_uri"],
+)
+def test_check_w060_absent_with_persistent_connections_or_in_memory(config, tmp_path):
+    sqlite_file = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "db.sqlite3")}
+    with override_settings(DATABASES={"default": {**sqlite_file, **config}}):
+        assert messages() == []
+
+
+@overriding_databases
 def test_check_w005_threads_above_the_pool_max_size():
     pooled = {**POSTGRES, "OPTIONS": {"pool": {"min_size": 2, "max_size": 8}}}
     with override_settings(DATABASES={"default": pooled}, FASTAPI_THREADS=16):
@@ -322,7 +348,8 @@ def test_check_w003_absent_with_origin_regex():
 
 
 CHECK_MODULES = [
-    checks, core_checks, openapi_checks, operations_checks, routing_checks, security_checks, server_checks,
+    checks, core_checks, events_checks, openapi_checks, operations_checks, routing_checks, security_checks,
+    server_checks, tokens_checks,
 ]
 
 

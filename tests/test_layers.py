@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("core", ("django_fastapi.core",)),
     ("routing", ("django_fastapi.routing",)),
     ("security", ("django_fastapi.security", "django_fastapi.tokens")),
+    ("events", ("django_fastapi.events",)),
     ("orm", ("django_fastapi.orm",)),
     ("openapi", ("django_fastapi.openapi",)),
     ("operations", ("django_fastapi.operations",)),

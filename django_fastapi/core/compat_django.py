@@ -6,7 +6,9 @@
 - an ``HttpRequest`` that skips ``__init__`` and has only what ``get_host()`` reads (``META``,
   ``path``), as Django's own ``ASGIRequest`` skips it;
 - the ``_non_atomic_requests`` attribute that ``transaction.non_atomic_requests`` sets on a view;
-- ``connections._connections``: whether this thread (or coroutine) opened a database alias yet.
+- ``connections._connections``: whether this thread (or coroutine) opened a database alias yet;
+- the autoreloader's ``DJANGO_AUTORELOAD_ENV`` and ``get_child_arguments()``: how its parent
+  process starts the child that serves.
 
 ``tests/core/test_compat.py`` fails naming the installed Django version if any of these change.
 """
@@ -14,11 +16,13 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, NoReturn
 
 from django.db import connections
 from django.http import HttpRequest, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import autoreload
 from django.utils.datastructures import MultiValueDict
 
 csrf_logger = logging.getLogger("django.security.csrf")
@@ -85,3 +89,13 @@ def has_connection(alias: str) -> bool:
     """Whether the current thread (or coroutine) already has a connection object for ``alias``,
     without creating one as ``connections[alias]`` would."""
     return hasattr(connections._connections, alias)  # type: ignore[attr-defined]  # private, not in the stubs
+
+
+def is_reloader_child() -> bool:
+    """Whether this process is the autoreloader's child (the one that serves and watches files)."""
+    return os.environ.get(autoreload.DJANGO_AUTORELOAD_ENV) == "true"
+
+
+def reloader_child() -> tuple[list[str], dict[str, str]]:
+    """The command line and environment with which the autoreloader's parent starts its child."""
+    return autoreload.get_child_arguments(), {**os.environ, autoreload.DJANGO_AUTORELOAD_ENV: "true"}

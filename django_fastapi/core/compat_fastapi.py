@@ -5,7 +5,7 @@
 - ``APIRouter._get_routes_version``: whether routes were added since a document was cached;
 - ``scope["fastapi"]["effective_route_context"]``: the inclusion an included route is served by;
 - a route's ``dependant`` tree (``Dependant.dependencies``, ``.query_params``, ``.body_params``,
-  ``.call``), and ``params.File`` as the ``field_info`` of every file parameter (``UploadFile`` too);
+  ``.call``, ``.request_param_name``, ``.background_tasks_param_name``), and ``params.File`` as the ``field_info`` of every file parameter (``UploadFile`` too);
 - ``params.Depends`` being a dataclass, copied with ``dataclasses.replace``.
 
 ``tests/core/test_compat.py`` fails naming the installed FastAPI version if any of these change.
@@ -106,6 +106,23 @@ def reads_form(route: Any) -> bool:
 def reads_body(route: Any) -> bool:
     """Whether FastAPI reads (and parses) the request body for the route before calling it."""
     return any(dependant.body_params for dependant in _dependants(route))
+
+
+def http_only_needs(route: Any) -> list[tuple[Any, list[str]]]:
+    """(callable, what it needs) for the route's endpoint and each dependency that needs an HTTP
+    request, which a websocket route cannot give: a ``Request`` parameter, a body, ``BackgroundTasks``."""
+    found = []
+    for dependant in _dependants(route):
+        needs = []
+        if dependant.request_param_name:
+            needs.append("a Request")
+        if dependant.body_params:
+            needs.append("a request body")
+        if dependant.background_tasks_param_name:
+            needs.append("BackgroundTasks")
+        if needs:
+            found.append((dependant.call, needs))
+    return found
 
 
 def dependency_calls(route: Any) -> list[Any]:

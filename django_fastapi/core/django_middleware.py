@@ -40,6 +40,12 @@ from ..conf import api_settings
 
 # Applied by default when MIDDLEWARE has them: what they do holds for API responses as for pages.
 APPLIED = (SecurityMiddleware, LocaleMiddleware, XFrameOptionsMiddleware)
+# Django's own classes (not subclasses) whose process_response only adds headers the response lacks,
+# chosen by the settings, whether the request is secure and which headers the response has: for
+# the same scheme and header names they add the same headers, so what they added once is replayed
+# instead of building an HttpRequest and a stand-in HttpResponse for every request.
+REPLAYABLE = (SecurityMiddleware, XFrameOptionsMiddleware)
+REPLAY_CACHE_SIZE = 256
 
 
 def _unused(request: HttpRequest) -> HttpResponse:  # the get_response the middleware never call
@@ -83,6 +89,18 @@ def opt_in_classes() -> list[type]:
 class Chain:
     inline: list[Any]  # the APPLIED ones: pure Python, run on the event loop
     on_lane: list[Any]  # FASTAPI_DJANGO_MIDDLEWARE: the project's code, run on the request's lane
+    # Headers the chain added, by (scheme, SECURE_PROXY_SSL_HEADER's value, response header names);
+    # None when the inline ones are not only REPLAYABLE classes that never answer a request.
+    replays: dict[tuple[Any, ...], list[tuple[bytes, bytes]] | None] | None = None
+
+
+def _replayable(inline: list[Any]) -> bool:
+    for middleware in inline:
+        if type(middleware) not in REPLAYABLE:
+            return False
+        if isinstance(middleware, SecurityMiddleware) and middleware.redirect:
+            return False  # process_request may answer (SECURE_SSL_REDIRECT)
+    return True
 
 
 _chains: dict[str, Chain] = {}
@@ -95,7 +113,8 @@ def middleware_chain() -> Chain:
     if chain is None:
         builtin = project_middleware_classes()
         opt_in = [cls for cls in opt_in_classes() if cls not in builtin]
-        chain = _chains["current"] = Chain([cls(_unused) for cls in builtin], [cls(_unused) for cls in opt_in])
+        inline, on_lane = [cls(_unused) for cls in builtin], [cls(_unused) for cls in opt_in]
+        chain = _chains["current"] = Chain(inline, on_lane, {} if _replayable(inline) else None)
     return chain
 
 
@@ -107,20 +126,30 @@ setting_changed.connect(_forget, dispatch_uid="django_fastapi_django_middleware"
 
 
 class DjangoMiddleware:
-    """Runs the project's Django middleware (see the module) around each API request."""
+    """Runs the project's Django middleware (see the module) around each API request.
 
-    def __init__(self, app: ASGIApp) -> None:
+    Two layers: ``on_lane=False`` runs the ``APPLIED`` ones, outermost, so that responses the
+    bridge gives before any lane (a bad Host, a CORS preflight, lanes busy) get their headers too;
+    ``on_lane=True`` runs ``FASTAPI_DJANGO_MIDDLEWARE`` inside the request cycle, on the lane.
+    """
+
+    def __init__(self, app: ASGIApp, on_lane: bool = False) -> None:
         self.app = app
+        self.on_lane = on_lane
         middleware_chain()  # a bad FASTAPI_DJANGO_MIDDLEWARE fails when the app is built
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         chain = middleware_chain()
-        if scope["type"] != "http" or not (chain.inline or chain.on_lane):
+        middleware = chain.on_lane if self.on_lane else chain.inline
+        if scope["type"] != "http" or not middleware:
             await self.app(scope, receive, send)
+            return
+        if not self.on_lane and chain.replays is not None:
+            await self.app(scope, receive, _replaying_send(chain, chain.replays, scope, send))
             return
         request = ASGIRequest(scope, io.BytesIO())
         try:
-            answer = await _process_request(chain, request)
+            answer = await self._process_request(middleware, request)
         except DisallowedHost:
             answer = HttpResponse("Bad Request: invalid Host header", status=400, content_type="text/plain")
         if answer is not None:
@@ -134,7 +163,7 @@ class DjangoMiddleware:
                 return
             if message["type"] == "http.response.start":
                 response = _stand_in(message)
-                finished = await _process_response(chain, request, response)
+                finished = await self._process_response(middleware, request, response)
                 if finished is not response:  # a middleware answered in the response's place
                     replaced = True
                     await _send_django_response(finished, send)
@@ -144,32 +173,66 @@ class DjangoMiddleware:
 
         await self.app(scope, receive, finishing_send)
 
+    async def _process_request(self, middleware: list[Any], request: HttpRequest) -> HttpResponseBase | None:
+        if self.on_lane:
+            return await sync_to_async(_requests, thread_sensitive=True)(middleware, request)
+        return _requests(middleware, request)
 
-async def _process_request(chain: Chain, request: HttpRequest) -> HttpResponseBase | None:
-    for index, middleware in enumerate(chain.inline):
+    async def _process_response(
+        self, middleware: list[Any], request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if self.on_lane:
+            return await sync_to_async(_responses, thread_sensitive=True)(request, response, middleware)
+        return _responses(request, response, middleware)
+
+
+def _replaying_send(chain: Chain, replays: dict[tuple[Any, ...], list[tuple[bytes, bytes]] | None],
+                    scope: Scope, send: Send) -> Send:
+    async def replaying_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = message.get("headers", [])
+            key = _replay_key(scope, headers)
+            try:
+                added = replays[key]
+            except KeyError:
+                added = replays[key] = _added_headers(chain, scope, message)
+                if len(replays) > REPLAY_CACHE_SIZE:
+                    replays.clear()
+            if added is None:  # the chain changed a header: run it for every such response
+                request = ASGIRequest(scope, io.BytesIO())
+                response = _responses(request, _stand_in(message), chain.inline)
+                message = {**message, "headers": _merged(headers, response)}
+            elif added:
+                message = {**message, "headers": [*headers, *added]}
+        await send(message)
+
+    return replaying_send
+
+
+def _replay_key(scope: Scope, headers: Any) -> tuple[Any, ...]:
+    proxy_header = settings.SECURE_PROXY_SSL_HEADER  # is_secure() reads it
+    proxied = None
+    if proxy_header:
+        name = proxy_header[0].removeprefix("HTTP_").replace("_", "-").lower().encode("latin-1")
+        proxied = tuple(value for key, value in scope.get("headers", ()) if key.lower() == name)
+    return scope.get("scheme"), proxied, frozenset(bytes(name).lower() for name, _ in headers)
+
+
+def _added_headers(chain: Chain, scope: Scope, message: Message) -> list[tuple[bytes, bytes]] | None:
+    """What the chain adds to this response; None if it changed or removed one of its headers."""
+    headers = list(message.get("headers", []))
+    response = _responses(ASGIRequest(scope, io.BytesIO()), _stand_in(message), chain.inline)
+    merged = _merged(headers, response)
+    return merged[len(headers):] if merged[: len(headers)] == headers else None
+
+
+def _requests(chain: list[Any], request: HttpRequest) -> HttpResponseBase | None:
+    for index, middleware in enumerate(chain):
         answer = middleware.process_request(request) if hasattr(middleware, "process_request") else None
         if answer is not None:
             # As Django: the middleware that answered and those before it see the answer.
-            return _responses(request, answer, chain.inline[: index + 1])
-    if chain.on_lane:
-        answer = await sync_to_async(_lane_requests, thread_sensitive=True)(chain, request)
-        if answer is not None:
-            return _responses(request, answer, chain.inline)
+            return _responses(request, answer, chain[: index + 1])
     return None
-
-
-def _lane_requests(chain: Chain, request: HttpRequest) -> HttpResponseBase | None:
-    for index, middleware in enumerate(chain.on_lane):
-        answer = middleware.process_request(request) if hasattr(middleware, "process_request") else None
-        if answer is not None:
-            return _responses(request, answer, chain.on_lane[: index + 1])
-    return None
-
-
-async def _process_response(chain: Chain, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-    if chain.on_lane:
-        response = await sync_to_async(_responses, thread_sensitive=True)(request, response, chain.on_lane)
-    return _responses(request, response, chain.inline)
 
 
 def _responses(request: HttpRequest, response: HttpResponseBase, chain: list[Any]) -> HttpResponseBase:

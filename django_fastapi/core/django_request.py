@@ -32,6 +32,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware
 from fastapi import Request
 from starlette.datastructures import UploadFile
+from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -91,7 +92,7 @@ class RequestContext:
     form: QueryDict | None = None
 
 
-def request_context(request: Request) -> RequestContext:
+def request_context(request: HTTPConnection) -> RequestContext:
     try:
         return request.scope[CONTEXT_KEY]
     except KeyError:
@@ -130,6 +131,8 @@ def set_user(django_request: HttpRequest, user: Any) -> None:
 def _prepare(context: RequestContext, scope: Scope) -> HttpRequest:
     """Build the request once (sync: CSRF_USE_SESSIONS reads the session, on the lane)."""
     if context.django_request is None:
+        if scope["type"] == "websocket":
+            scope = {**scope, "method": "GET"}  # the handshake, as Django would see it
         django_request = ASGIRequest(scope, context.body)  # type: ignore[arg-type]  # stubs want IO[bytes]; Django calls read()/readline()/seek()
         for middleware in _django_middleware():
             middleware.process_request(django_request)
@@ -141,7 +144,7 @@ def _prepare(context: RequestContext, scope: Scope) -> HttpRequest:
     return context.django_request
 
 
-async def run_with_django_request(request: Request, func: Callable[..., T], *args: Any) -> T:
+async def run_with_django_request(request: HTTPConnection, func: Callable[..., T], *args: Any) -> T:
     """Call ``func(django_request, *args)`` on the request's thread (its lane), where Django's
     sync code, sessions and the ORM belong."""
     context = request_context(request)
@@ -184,7 +187,8 @@ class DjangoRequestMiddleware:
 
     Innermost of the bridge's middleware, so on the request's lane. A 5xx answer saves no session,
     as with Django; a session deleted meanwhile by another request (``SessionInterrupted``)
-    becomes a 400, as with Django.
+    becomes a 400, as with Django. A websocket gets a context too (its handshake is a request
+    the sources authenticate), but sets no cookies: nothing is saved for it.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -192,6 +196,8 @@ class DjangoRequestMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            if scope["type"] == "websocket":
+                scope[CONTEXT_KEY] = RequestContext()
             await self.app(scope, receive, send)
             return
         context = scope[CONTEXT_KEY] = RequestContext()

@@ -42,6 +42,11 @@ logger = logging.getLogger("django_fastapi")
 calling_thread: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "django_fastapi_calling_thread", default=False
 )
+# Set by the test client's websockets, whose app runs on a thread of its own: the executor that
+# runs their sync work on the test's thread.
+calling_executor: contextvars.ContextVar[Executor | None] = contextvars.ContextVar(
+    "django_fastapi_calling_executor", default=None
+)
 
 TRY_AGAIN_LATER = 1013  # websocket close code
 
@@ -123,6 +128,11 @@ class RequestLifecycleMiddleware:
             request.finish(signal_job(signals.request_finished))
 
     async def on_calling_thread(self, scope: Scope, receive: Receive, send: Send) -> None:
+        executor = calling_executor.get()
+        if executor is not None:
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send)
+            return
         if outer_sync_executor() is not None:
             # Under the sync test client (or an async TestCase method) an enclosing async_to_sync
             # sends thread-sensitive calls to the test's thread already.

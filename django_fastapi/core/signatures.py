@@ -6,6 +6,7 @@ router's generated endpoints and the pinned twins of sync callables (``pinning.p
 built here, from these few pieces:
 
 - ``request_parameter()``: the ``Request`` FastAPI passes;
+- ``connection_parameter()``: the ``Request`` or ``WebSocket`` it passes (``HTTPConnection``);
 - ``keyword_parameter(name, annotation, default)``: a keyword-only parameter, e.g. a query
   parameter, a ``Depends(...)`` or ``Security(...)`` sub-dependency, a path or body parameter;
 - ``query_parameter(name, annotation, default, **Query options)``: one with ``Query(...)`` metadata;
@@ -25,6 +26,7 @@ from collections.abc import Callable, Iterable
 from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 from fastapi import Query, Request, params
+from starlette.requests import HTTPConnection
 
 F = TypeVar("F", bound=Callable[..., Any])
 EMPTY = inspect.Parameter.empty
@@ -35,6 +37,11 @@ def request_parameter(name: str = "request", *, keyword_only: bool = False) -> i
     """The request FastAPI passes, as ``name``."""
     kind = KEYWORD_ONLY if keyword_only else inspect.Parameter.POSITIONAL_OR_KEYWORD
     return inspect.Parameter(name, kind, annotation=Request)
+
+
+def connection_parameter(name: str = "request") -> inspect.Parameter:
+    """The ``Request`` or ``WebSocket`` FastAPI passes (``HTTPConnection``), as ``name``."""
+    return inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=HTTPConnection)
 
 
 def keyword_parameter(

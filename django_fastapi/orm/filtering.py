@@ -93,6 +93,9 @@ def _value_type(field: Any) -> Any:
     kind = python_type(field)
     if kind is int:
         return _INT64
+    if kind is float:
+        # "nan" compares unequal to everything (and SQLite stores it as NULL): a silent wrong answer.
+        return Annotated[float, Field(allow_inf_nan=False)]
     if kind is datetime.datetime:
         return Annotated[datetime.datetime, AfterValidator(_aware)]
     return kind

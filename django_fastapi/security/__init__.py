@@ -5,6 +5,7 @@
 The bearer tokens' models live in the ``django_fastapi.tokens`` app.
 """
 
+from .apikey import APIKeySource
 from .csrf import csrf_exempt, csrf_protect, get_csrf_token
 from .dependencies import (
     ActiveUser,
@@ -31,8 +32,11 @@ from .dependencies import (
 from .hosts import HostValidationMiddleware
 from .sources import Authentication, BasicSource, BearerSource, SessionSource
 from .throttling import Throttle, client_ip, throttle
+from .websockets import BEARER_SUBPROTOCOL
 
 __all__ = [
+    "BEARER_SUBPROTOCOL",
+    "APIKeySource",
     "ActiveUser",
     "Authentication",
     "BasicSource",

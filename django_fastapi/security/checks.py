@@ -1,4 +1,4 @@
-"""System checks of authentication sources and the throttle cache."""
+"""System checks of authentication sources, the throttle cache and websocket routes' dependencies."""
 
 from __future__ import annotations
 
@@ -8,8 +8,14 @@ from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from fastapi.routing import APIWebSocketRoute
 
 from ..conf import api_settings
+from ..core.compat_fastapi import http_only_needs
+from ..core.pinning import api_routes, original
+from ..routing.discovery import RouterImportError, discover
+from .csrf import csrf_protect, get_csrf_token
+from .dependencies import get_django_request
 from .sources import configured_sources
 from .throttling import throttles_in_use
 
@@ -19,6 +25,7 @@ E011 = "django_fastapi.E011"  # an authentication source cannot be imported or i
 E012 = "django_fastapi.E012"  # FASTAPI_THROTTLE_CACHE names no cache in CACHES
 E013 = "django_fastapi.E013"  # session authentication without django.contrib.auth and sessions
 W010 = "django_fastapi.W010"  # (--deploy) the throttle cache is per process, or not atomic
+E020 = "django_fastapi.E020"  # a websocket route uses a dependency that needs an HTTP request
 
 
 @checks.register("django_fastapi")
@@ -90,3 +97,47 @@ def check_throttle_cache_deployment(app_configs: Any = None, **kwargs: Any) -> l
         hint="Point FASTAPI_THROTTLE_CACHE at a Redis or Memcached cache shared by every worker.",
         id=W010,
     )]
+
+
+_WEBSOCKET_HINTS = {
+    csrf_protect: "CSRF protection is for HTTP: remove it. A websocket the session cookie "
+    "authenticates has its Origin checked instead.",
+    get_csrf_token: "A websocket sets no cookie: get the token from an HTTP endpoint.",
+    get_django_request: "Take the user from CurrentUser or OptionalUser, and Django's HttpRequest "
+    "only on HTTP routes.",
+}
+_TASKS_HINT = "Background tasks run after an HTTP response: on a websocket, await the work instead."
+_DEFAULT_HINT = (
+    "Annotate the parameter as starlette.requests.HTTPConnection (or WebSocket) instead of "
+    "Request, receive data as messages, or use the dependency on HTTP routes only."
+)
+
+
+def _name(call: Any) -> str:
+    target = original(call)
+    return f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', repr(target))}"
+
+
+@checks.register("django_fastapi")
+def check_websocket_dependencies(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    try:
+        mounts = discover()
+    except (RouterImportError, ImproperlyConfigured):
+        return []  # reported by check_routers
+    messages: list[checks.CheckMessage] = []
+    for mount in mounts:
+        for route in api_routes(mount.router.routes):
+            if not isinstance(route, APIWebSocketRoute):
+                continue
+            path = api_settings.API_PREFIX + mount.prefix + route.path
+            for call, needs in http_only_needs(route):
+                target = original(call)
+                what = "its endpoint" if target is original(route.endpoint) else f"the dependency {_name(call)}"
+                default = _TASKS_HINT if needs == ["BackgroundTasks"] else _DEFAULT_HINT
+                messages.append(checks.Error(
+                    f"The websocket route {path} uses {what}, which needs {' and '.join(needs)}; "
+                    "only HTTP routes have one.",
+                    hint=_WEBSOCKET_HINTS.get(target, default),
+                    id=E020,
+                ))
+    return messages

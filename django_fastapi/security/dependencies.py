@@ -32,6 +32,7 @@ from django.http import HttpRequest
 from fastapi import Depends, HTTPException, Request
 
 from ..core.django_request import load_body, run_with_django_request
+from .access import insufficient_scope
 from .sources import (
     Authentication,
     anonymous_user,
@@ -170,8 +171,9 @@ def check_perms(user: AbstractBaseUser | AnonymousUser, perms: str | Iterable[st
     """401 for an anonymous user; 403 unless ``user.has_perms(perms, obj)``. For sync endpoints."""
     if not user.is_authenticated:
         raise not_authenticated()
-    if not cast(_PermissionsUser, user).has_perms(_perm_list(perms), obj):
-        raise forbidden()
+    perm_list = _perm_list(perms)
+    if not cast(_PermissionsUser, user).has_perms(perm_list, obj):
+        raise insufficient_scope(user, perm_list) or forbidden()
 
 
 async def acheck_perms(user: AbstractBaseUser | AnonymousUser, perms: str | Iterable[str], obj: Any = None) -> None:

@@ -9,7 +9,9 @@
 ``POST /logout`` Django's ``logout()``; needs the CSRF token
 ``GET /me``      who is authenticated (by any configured source); 401 for nobody
 
-API clients that are not browsers use bearer tokens instead, and need none of these.
+API clients that are not browsers use bearer tokens instead, and need none of these. Single-page
+and mobile apps can sign in for access/refresh token pairs instead (``/token``, ``/token/refresh``,
+``/token/revoke``, ``/token/families``: ``token_endpoints.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pydantic import BaseModel
 from .csrf import csrf_protect, get_csrf_token
 from .dependencies import CurrentUser, authenticate_user, login, logout
 from .throttling import throttle
+from .token_endpoints import router as token_router
 
 router = APIRouter()
 
@@ -97,3 +100,6 @@ async def logout_endpoint(request: Request) -> None:
 @router.get("/me", response_model=UserInfo)
 async def me(user: CurrentUser) -> UserInfo:
     return await sync_to_async(_describe, thread_sensitive=True)(user)
+
+
+router.include_router(token_router)

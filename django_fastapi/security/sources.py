@@ -1,6 +1,6 @@
 """Who is making the request: the sources named by ``FASTAPI_AUTHENTICATION``, tried in order.
 
-    FASTAPI_AUTHENTICATION = ["bearer", "session"]      # also "basic", or dotted paths
+    FASTAPI_AUTHENTICATION = ["bearer", "apikey", "session"]   # also "basic", or dotted paths
 
 A source returns an ``Authentication`` when the request carries its credentials and they are good,
 None when it carries none (the next source is tried), and raises a 401 when they are wrong: a bad
@@ -8,7 +8,8 @@ token is refused, never ignored. When no source answers, the user is ``Anonymous
 computed once per request and shared by every dependency (and by ``request.user`` of the adapter).
 
 A source of your own is a class with ``name``, ``challenge`` (a ``WWW-Authenticate`` value, or None),
-``scheme()`` (a FastAPI security scheme, for the OpenAPI document) and ``async authenticate(request)``.
+``scheme()`` (a FastAPI security scheme, for the OpenAPI document) and ``async authenticate(request)``,
+where ``request`` is a ``Request``, or a ``WebSocket`` on websocket routes (both ``HTTPConnection``).
 """
 
 from __future__ import annotations
@@ -26,21 +27,25 @@ from django.contrib.auth import authenticate as django_authenticate
 from django.contrib.auth import get_user
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
-from fastapi import HTTPException, Request, Security
+from fastapi import HTTPException, Security
 from fastapi.security import APIKeyCookie, HTTPBasic, HTTPBearer
 from fastapi.security.base import SecurityBase
+from starlette.requests import HTTPConnection, Request
 
 from ..conf import AUTHENTICATION_SOURCES, api_settings
 from ..core.django_request import request_context, run_with_django_request, set_user
-from ..core.signatures import keyword_parameter, request_parameter, signature
+from ..core.signatures import connection_parameter, keyword_parameter, signature
+from ..tokens.scopes import scoped
+from .access import authenticate_access_token, looks_like_access_token
 from .csrf import enforce_csrf
+from .websockets import check_origin, subprotocol_token
 
 
 @dataclass(frozen=True)
 class Authentication:
     user: Any
     source: str | None = None  # the name of the source that authenticated the request
-    token: Any = None  # the django_fastapi.tokens Token of a bearer request
+    token: Any = None  # the django_fastapi.tokens Token, or an access token's AccessClaims
 
 
 # Set in the ASGI scope by the test clients' force_authenticate(); no HTTP request can set it.
@@ -51,7 +56,7 @@ def unauthorized(detail: str, challenge: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": challenge})
 
 
-def _credentials(request: Request, scheme: str) -> str | None:
+def _credentials(request: HTTPConnection, scheme: str) -> str | None:
     kind, _, value = request.headers.get("authorization", "").partition(" ")
     return value.strip() if kind.lower() == scheme else None
 
@@ -71,14 +76,18 @@ class SessionSource:
             auto_error=False,
         )
 
-    async def authenticate(self, request: Request) -> Authentication | None:
+    async def authenticate(self, request: HTTPConnection) -> Authentication | None:
         if settings.SESSION_COOKIE_NAME not in request.cookies:
             return None
         user = await run_with_django_request(request, get_user)
         if not user.is_authenticated:
             return None
-        # A browser sends the cookie with requests other sites make: unsafe ones need the token.
-        await enforce_csrf(request)
+        # A browser sends the cookie with requests other sites make: unsafe ones need the token,
+        # and a websocket (which no CORS protects) must come from an allowed Origin.
+        if isinstance(request, Request):
+            await enforce_csrf(request)
+        else:
+            check_origin(request)
         return Authentication(user, self.name)
 
 
@@ -91,15 +100,21 @@ class BearerSource:
     def scheme(self) -> SecurityBase:
         return HTTPBearer(
             scheme_name="bearer",
-            bearerFormat="dfb_ token",
-            description="An API token from `manage.py fastapi_token create` or the admin.",
+            bearerFormat="dfb_ token or JWT",
+            description="An API token from `manage.py fastapi_token create` or the admin, or an "
+            "access token from the token endpoints of the auth router.",
             auto_error=False,
         )
 
-    async def authenticate(self, request: Request) -> Authentication | None:
+    async def authenticate(self, request: HTTPConnection) -> Authentication | None:
         raw = _credentials(request, "bearer")
+        if raw is None and not isinstance(request, Request):
+            raw = subprotocol_token(request.scope)  # a browser's: new WebSocket(url, ["bearer", token])
         if raw is None:
             return None
+        if looks_like_access_token(raw):
+            user, claims = await authenticate_access_token(raw, self.challenge)
+            return Authentication(user, self.name, claims)
         if not apps.is_installed("django_fastapi.tokens"):
             raise ImproperlyConfigured(
                 'FASTAPI_AUTHENTICATION uses "bearer" but "django_fastapi.tokens" is not in INSTALLED_APPS.'
@@ -111,7 +126,7 @@ class BearerSource:
             token = await sync_to_async(Token.objects.authenticate, thread_sensitive=True)(raw)
         except InvalidToken as exc:
             raise unauthorized(str(exc), f'{self.challenge}, error="invalid_token"') from None
-        return Authentication(token.user, self.name, token)
+        return Authentication(scoped(token.user, token.scope_set), self.name, token)
 
 
 class BasicSource:
@@ -129,7 +144,7 @@ class BasicSource:
             auto_error=False,
         )
 
-    async def authenticate(self, request: Request) -> Authentication | None:
+    async def authenticate(self, request: HTTPConnection) -> Authentication | None:
         encoded = _credentials(request, "basic")
         if encoded is None:
             return None
@@ -191,7 +206,7 @@ def anonymous_user() -> Any:
     return AnonymousUser()
 
 
-def set_authentication(request: Request, authentication: Authentication) -> None:
+def set_authentication(request: HTTPConnection, authentication: Authentication) -> None:
     """Record who the request is from now (after a login or logout within the request)."""
     context = request_context(request)
     context.authentication = authentication
@@ -199,7 +214,7 @@ def set_authentication(request: Request, authentication: Authentication) -> None
         set_user(context.django_request, authentication.user)
 
 
-async def resolve(request: Request) -> Authentication:
+async def resolve(request: HTTPConnection) -> Authentication:
     """Run the sources, once per request."""
     context = request_context(request)
     if context.authentication is None and FORCED_AUTHENTICATION in request.scope:
@@ -223,14 +238,26 @@ class Authenticate:
         # The configured sources' security schemes, as sub-dependencies, put them in the OpenAPI
         # document (and behind the docs' Authorize button). Their values are not used: each source
         # reads its own credentials when the request comes.
-        parameters = [request_parameter()]
+        parameters = [connection_parameter()]
         for index, source in enumerate(configured_sources()):
-            scheme = Security(source.scheme())
+            scheme = Security(_Documented(source.scheme()))
             parameters.append(keyword_parameter(f"scheme_{index}", default=scheme))
         return signature(parameters)
 
-    async def __call__(self, request: Request, **schemes: Any) -> Authentication:
+    async def __call__(self, request: HTTPConnection, **schemes: Any) -> Authentication:
         return await resolve(request)
+
+
+class _Documented(SecurityBase):
+    """A source's security scheme, for the OpenAPI document only: it reads nothing, so it works
+    on websocket routes too, whatever FastAPI's own schemes take."""
+
+    def __init__(self, scheme: SecurityBase) -> None:
+        self.model = scheme.model
+        self.scheme_name = scheme.scheme_name
+
+    async def __call__(self, request: HTTPConnection) -> None:
+        return None
 
 
 authenticate = Authenticate()

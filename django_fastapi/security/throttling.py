@@ -10,7 +10,8 @@ A fixed window: the requests of each ``period`` (aligned to the clock, so every 
 counted with the cache's atomic ``add`` and ``incr``; past the limit the answer is 429 with
 ``Retry-After`` (the seconds to the next window). Each route has its own count unless throttles
 share a ``scope``; ``FASTAPI_THROTTLE_RATES[scope]`` overrides the rate in code (None lifts it), and a
-throttle with no rate at all does not limit.
+throttle with no rate at all does not limit. On a websocket route a throttle counts handshakes: one
+past the limit is refused (403).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core.cache import caches
-from fastapi import HTTPException, Request
+from fastapi import HTTPException
+from starlette.requests import HTTPConnection
 
 from ..conf import Rate, api_settings, parse_rate
 from ..core.compat_fastapi import dependency_calls
@@ -36,7 +38,7 @@ from .sources import resolve
 KEYS = ("user", "token", "ip")
 
 
-def client_ip(request: Request) -> str:
+def client_ip(request: HTTPConnection) -> str:
     """The client's address; behind ``FASTAPI_NUM_PROXIES`` proxies, from ``X-Forwarded-For``.
 
     Each trusted proxy appends the address it saw, so the client is that many entries from the
@@ -72,7 +74,7 @@ class Throttle:
         rate: str | None = None,
         *,
         scope: str | None = None,
-        key: str | Callable[[Request], Any] = "user",
+        key: str | Callable[[HTTPConnection], Any] = "user",
     ) -> None:
         if rate is not None:
             parse_rate(rate)
@@ -89,7 +91,7 @@ class Throttle:
         rate = rates[self.scope] if self.scope in rates else self.rate
         return None if rate is None else parse_rate(rate)
 
-    async def identify(self, request: Request) -> str:
+    async def identify(self, request: HTTPConnection) -> str:
         if callable(self.key):
             ident = self.key(request)
             return str(await ident if inspect.isawaitable(ident) else ident)
@@ -101,7 +103,7 @@ class Throttle:
                 return f"user:{authentication.user.pk}"
         return f"ip:{client_ip(request)}"
 
-    async def __call__(self, request: Request) -> None:
+    async def __call__(self, request: HTTPConnection) -> None:
         rate = self.current_rate()
         if rate is None:
             return
@@ -124,7 +126,7 @@ class Throttle:
             )
 
 
-def _route_name(request: Request) -> str:
+def _route_name(request: HTTPConnection) -> str:
     endpoint = scope_endpoint(request.scope)
     if endpoint is None:
         return request.url.path
@@ -136,7 +138,7 @@ def throttle(
     rate: str | None = None,
     *,
     scope: str | None = None,
-    key: str | Callable[[Request], Any] = "user",
+    key: str | Callable[[HTTPConnection], Any] = "user",
 ) -> Throttle:
     """A rate-limit dependency.
 

@@ -18,6 +18,7 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
@@ -34,6 +35,35 @@ IMPORT_STRING = "django_fastapi.asgi:application"
 # Hypercorn evaluates the part after ":" in the module, so each worker builds the wrapped app.
 HYPERCORN_PROXIED_IMPORT_STRING = "django_fastapi.asgi:hypercorn_proxied_application()"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+# How to stop each server that serve() runs in this process off the main thread (Django's
+# autoreloader runs it in a thread), where the server cannot install signal handlers itself.
+_running: list[Callable[[], object]] = []
+_running_changed = threading.Condition()
+
+
+@contextlib.contextmanager
+def _stoppable(stop: Callable[[], object]) -> Iterator[None]:
+    with _running_changed:
+        _running.append(stop)
+    try:
+        yield
+    finally:
+        with _running_changed:
+            _running.remove(stop)
+            _running_changed.notify_all()
+
+
+def stop_servers(timeout: float | None) -> bool:
+    """Stop the servers running in this process's other threads as a stop signal would: no new
+    connections, in-flight requests finish (within the graceful timeout), shutdown hooks run.
+
+    Waits up to ``timeout`` seconds (``None``: as long as it takes) and returns whether all ended.
+    """
+    with _running_changed:
+        for stop in list(_running):
+            stop()
+        return _running_changed.wait_for(lambda: not _running, timeout)
 
 
 class ServerNotInstalled(ImproperlyConfigured):
@@ -150,8 +180,11 @@ class Uvicorn(Server):
         uvicorn = self.require()
         if options.workers > 1:
             uvicorn.run(IMPORT_STRING, **self.kwargs(options))
-        else:
-            uvicorn.Server(uvicorn.Config(app, **self.kwargs(options))).run()
+            return
+        server = uvicorn.Server(uvicorn.Config(app, **self.kwargs(options)))
+        # should_exit is what uvicorn's own signal handler sets; its main loop polls it.
+        with _stoppable(lambda: setattr(server, "should_exit", True)):
+            server.run()
 
 
 class Hypercorn(Server):
@@ -214,12 +247,7 @@ class Hypercorn(Server):
             return
         from hypercorn.asyncio import serve
 
-        if threading.current_thread() is not threading.main_thread():
-            # Off the main thread (Django's autoreloader) no signal handler can be installed; the
-            # reloader's main thread ends the process instead.
-            asyncio.run(serve(self.wrap(app, options), config, shutdown_trigger=_never))
-            return
-        asyncio.run(_serve_until_signal(serve, self.wrap(app, options), config, options.graceful_timeout))
+        asyncio.run(_serve_until_stopped(serve, self.wrap(app, options), config, options.graceful_timeout))
 
 
 def run_hypercorn_workers(config: Any) -> int:
@@ -307,8 +335,9 @@ def _hypercorn_worker(worker: Any, **kwargs: Any) -> None:
 SHUTDOWN_MARGIN = 5.0
 
 
-async def _serve_until_signal(serve: Any, app: Any, config: Any, graceful_timeout: float | None) -> None:
-    """hypercorn's ``serve`` stopped by SIGINT or SIGTERM, as hypercorn itself does, with a deadline.
+async def _serve_until_stopped(serve: Any, app: Any, config: Any, graceful_timeout: float | None) -> None:
+    """hypercorn's ``serve`` stopped by SIGINT or SIGTERM, as hypercorn itself does (or, off the
+    main thread, by ``stop_servers()``), with a deadline.
 
     On Python 3.12+ ``asyncio.Server.wait_closed()`` waits for every open connection, and hypercorn
     awaits it before applying its graceful timeout: one client dribbling a body would keep the
@@ -317,11 +346,17 @@ async def _serve_until_signal(serve: Any, app: Any, config: Any, graceful_timeou
     """
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    serving = asyncio.ensure_future(serve(app, config, shutdown_trigger=stop.wait))
-    stopping = asyncio.ensure_future(stop.wait())
-    try:
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    with contextlib.ExitStack() as stack:
+        if on_main_thread:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+                stack.callback(loop.remove_signal_handler, signum)
+        else:
+            stack.enter_context(_stoppable(lambda: loop.call_soon_threadsafe(stop.set)))
+        serving = asyncio.ensure_future(serve(app, config, shutdown_trigger=stop.wait))
+        stopping = asyncio.ensure_future(stop.wait())
+        stack.callback(stopping.cancel)
         await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if not serving.done() and graceful_timeout is not None:
             done, _ = await asyncio.wait({serving}, timeout=graceful_timeout + SHUTDOWN_MARGIN)
@@ -331,14 +366,6 @@ async def _serve_until_signal(serve: Any, app: Any, config: Any, graceful_timeou
                     await serving
                 return
         await serving
-    finally:
-        stopping.cancel()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
-
-
-async def _never() -> None:
-    await asyncio.Event().wait()
 
 
 SERVERS: dict[str, Server] = {"uvicorn": Uvicorn(), "hypercorn": Hypercorn()}

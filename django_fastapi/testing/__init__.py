@@ -10,15 +10,32 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .client import AsyncClient, Client, connections_kept_open
+    from .events import EventStream, ServerSentEvent, iter_events, parse_events
     from .live_server import LiveServer
+    from .websockets import WebSocketRejected
 
-__all__ = ["AsyncClient", "Client", "LiveServer", "connections_kept_open"]
+__all__ = [
+    "AsyncClient",
+    "Client",
+    "EventStream",
+    "LiveServer",
+    "ServerSentEvent",
+    "WebSocketRejected",
+    "connections_kept_open",
+    "iter_events",
+    "parse_events",
+]
 
 _HOMES = {
     "AsyncClient": ".client",
     "Client": ".client",
     "connections_kept_open": ".client",
     "LiveServer": ".live_server",
+    "WebSocketRejected": ".websockets",
+    "EventStream": ".events",
+    "ServerSentEvent": ".events",
+    "iter_events": ".events",
+    "parse_events": ".events",
 }
 
 

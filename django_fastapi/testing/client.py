@@ -33,6 +33,9 @@ from ..core.compat_asgiref import outer_sync_executor
 from ..core.compat_asyncio import as_if_sync
 from ..core.lifecycle import calling_thread
 from ..security.sources import FORCED_AUTHENTICATION, Authentication
+from .websockets import AsyncWebSocketSession, WebSocketSession, build_scope, own_origin
+
+_OWN_ORIGIN: Any = object()
 
 _signal_lock = threading.Lock()
 _requests_keeping_open = 0
@@ -135,6 +138,27 @@ class AsyncClient(httpx.AsyncClient):
             user = token.user
         self._app.forced = None if user is None else Authentication(user, "forced", token)
 
+    def _websocket_scope(
+        self, path: str, subprotocols: list[str] | None, headers: dict[str, str] | None, origin: Any
+    ) -> dict[str, Any]:
+        return build_scope(
+            self, path, subprotocols=subprotocols, headers=headers,
+            origin=own_origin(self) if origin is _OWN_ORIGIN else origin,
+        )
+
+    def websocket_connect(
+        self,
+        path: str,
+        *,
+        subprotocols: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+        origin: str | None = _OWN_ORIGIN,
+        timeout: float = 10.0,
+    ) -> AsyncWebSocketSession:
+        """``async with client.websocket_connect(path) as socket``: see ``testing/websockets.py``."""
+        scope = self._websocket_scope(path, subprotocols, headers, origin)
+        return AsyncWebSocketSession(self._app, scope, timeout)
+
 
 class Client:
     """A synchronous client with httpx's request API, for ordinary (sync) tests."""
@@ -161,6 +185,19 @@ class Client:
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         return async_to_sync(self._client.request)(method, url, **kwargs)
+
+    def websocket_connect(
+        self,
+        path: str,
+        *,
+        subprotocols: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+        origin: str | None = _OWN_ORIGIN,
+        timeout: float = 10.0,
+    ) -> WebSocketSession:
+        """``with client.websocket_connect(path) as socket``: see ``testing/websockets.py``."""
+        scope = self._client._websocket_scope(path, subprotocols, headers, origin)
+        return WebSocketSession(self._client._app, scope, timeout)
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)

@@ -16,11 +16,17 @@ import hashlib
 import hmac
 import secrets
 import string
+import uuid
+from collections.abc import Iterable
 from typing import Any, cast
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+from .denylist import deny_family
+from .scopes import Scopes, parse_scopes
 
 MARK = "dfb_"
 PREFIX_LENGTH = len(MARK) + 10
@@ -63,15 +69,24 @@ class TokenManager(models.Manager["Token"]):
         *,
         expires_at: datetime.datetime | None = None,
         raw: str | None = None,
+        scopes: Iterable[str] | None = None,
     ) -> tuple[Token, str]:
-        """A new token for ``user``; returns it and the raw token, which is not stored."""
+        """A new token for ``user``; returns it and the raw token, which is not stored.
+
+        ``scopes``: the permissions the token is limited to (None: all of the user's)."""
         raw = raw or generate_token()
         prefix = token_prefix(raw)
         if prefix is None:
             raise ValueError(f"A token looks like {MARK}<10 characters>_<secret>.")
+        parsed = parse_scopes(scopes)
         # Any: the stubs' plugin types the key as the project's AUTH_USER_MODEL, not any user model.
         token = self.create(
-            user=cast(Any, user), name=name, prefix=prefix, digest=token_digest(raw), expires_at=expires_at
+            user=cast(Any, user),
+            name=name,
+            prefix=prefix,
+            digest=token_digest(raw),
+            expires_at=expires_at,
+            scopes=None if parsed is None else sorted(parsed),
         )
         return token, raw
 
@@ -113,6 +128,12 @@ class Token(models.Model):
     )
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    scopes = models.JSONField(
+        null=True,
+        blank=True,
+        help_text='The permissions the token is limited to, e.g. ["catalog.view_book"]; '
+        "empty (null) for all of its user's permissions.",
+    )
 
     objects = TokenManager()
 
@@ -136,8 +157,98 @@ class Token(models.Model):
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
 
+    @property
+    def scope_set(self) -> Scopes:
+        return parse_scopes(self.scopes)
+
+    def clean(self) -> None:
+        try:
+            parse_scopes(self.scopes)
+        except ValueError as exc:
+            raise ValidationError({"scopes": str(exc)}) from None
+
     def set_new_token(self) -> str:
         """Give this unsaved token a new secret; returns the raw token (the admin's add form)."""
         raw = generate_token()
         self.prefix, self.digest = cast(str, token_prefix(raw)), token_digest(raw)  # well-formed
         return raw
+
+
+REVOKE_REASONS = [
+    ("logout", "logged out"),
+    ("reuse", "refresh token reused"),
+    ("user", "revoked by the user"),
+    ("admin", "revoked in the admin"),
+    ("command", "revoked by manage.py fastapi_token"),
+]
+
+
+class RefreshFamilyManager(models.Manager["RefreshFamily"]):
+    def revoke(self, key: str, reason: str) -> RefreshFamily:
+        """Revoke the family with this key (RefreshFamily.DoesNotExist if none, or not a UUID)."""
+        try:
+            family = self.get(key=uuid.UUID(str(key)))
+        except ValueError:
+            raise self.model.DoesNotExist(f"{key!r} is not a family id.") from None
+        family.revoke(reason)
+        return family
+
+
+class RefreshFamily(models.Model):
+    """One sign-in of a client (an SPA, an app on a phone): the refresh tokens that rotated from it.
+
+    Its access tokens carry its ``key``; revoking it ends the sign-in (and, with the deny list on,
+    its access tokens at once).
+    """
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="refresh_families"
+    )
+    name = models.CharField(max_length=100, blank=True, help_text="The client that signed in.")
+    scopes = models.JSONField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoke_reason = models.CharField(max_length=10, blank=True, choices=REVOKE_REASONS, editable=False)
+
+    objects = RefreshFamilyManager()
+
+    class Meta:
+        ordering = ["-last_used_at"]
+        verbose_name = "refresh token family"
+        verbose_name_plural = "refresh token families"
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.name}".rstrip()
+
+    @property
+    def scope_set(self) -> Scopes:
+        return parse_scopes(self.scopes)
+
+    @property
+    def status(self) -> str:
+        return "active" if self.revoked_at is None else f"revoked ({self.get_revoke_reason_display()})"
+
+    def revoke(self, reason: str) -> bool:
+        """End this sign-in; False if it already was. Sent to the deny list when one is configured."""
+        revoked = RefreshFamily.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoke_reason=reason
+        )
+        self.refresh_from_db(fields=["revoked_at", "revoke_reason"])
+        if revoked:
+            deny_family(str(self.key))
+        return bool(revoked)
+
+
+class RefreshToken(models.Model):
+    """A refresh token, stored as its SHA-256 digest; ``used_at`` is set when it is rotated."""
+
+    family = models.ForeignKey(RefreshFamily, on_delete=models.CASCADE, related_name="tokens")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(editable=False)
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]

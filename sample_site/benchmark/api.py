@@ -8,7 +8,13 @@ across servers and connection settings (bench/run.py).
 after the wait when asked; ``/events``: a server-sent event stream from an async generator. Both
 for bench/concurrency.py.
 
+``/live`` and ``/publish``: server-sent events of the channel "bench" and an ``apublish`` to it, for
+bench/events.py (delivery latency to many subscribers, memory per idle stream).
+
 ``/echo``: a sync endpoint with a JSON body, which clients trickling bodies aim at.
+
+``/whoami``: who the request is from (``OptionalUser``), for bench/auth.py to compare the cost of
+each credential (session, API token, access token) against an anonymous request.
 
 ``/books``: the page of books the catalog's model router lists, written out by hand as a plain
 FastAPI endpoint, for bench/model_router.py to compare against the router.
@@ -25,7 +31,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from django_fastapi.events import apublish, event_stream
 from django_fastapi.orm import Page
+from django_fastapi.security import OptionalUser
 
 router = APIRouter()
 
@@ -112,6 +120,20 @@ async def events(
     return StreamingResponse(stream(), media_type="text/event-stream")
 
 
+@router.get("/live", response_class=StreamingResponse)
+async def live(request: Request) -> StreamingResponse:
+    return await event_stream(request, "bench", authorize_user=False)
+
+
+class Published(BaseModel):
+    sent: float
+
+
+@router.post("/publish")
+async def publish(body: Published) -> dict[str, str]:
+    return {"id": await apublish("bench", body.model_dump())}
+
+
 class Echo(BaseModel):
     text: str
 
@@ -119,3 +141,8 @@ class Echo(BaseModel):
 @router.post("/echo")
 def echo(body: Echo) -> Echo:
     return body
+
+
+@router.get("/whoami")
+async def whoami(user: OptionalUser) -> dict[str, str | None]:
+    return {"username": user.get_username() if user.is_authenticated else None}

@@ -15,11 +15,18 @@ from typing import Annotated, Any
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.template.loader import render_to_string
-from fastapi import APIRouter, Depends, HTTPException, Query, status
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import HTMLResponse, StreamingResponse
 
+from django_fastapi.events import (
+    EVENT_STREAM,
+    authorize,
+    channel_access,
+    event_stream,
+    wait_for_events,
+)
 from django_fastapi.orm import FilterSet, ModelRouter, OrderingFilter, SearchFilter
-from django_fastapi.security import DjangoRequest, throttle
+from django_fastapi.security import DjangoRequest, OptionalUser, throttle
 from django_fastapi.shortcuts import get_object_or_404
 
 from .models import Author, Book, Tag
@@ -148,6 +155,30 @@ def delete_author(author_id: int) -> None:
 def book_card(book_id: int, request: DjangoRequest) -> str:
     book = get_object_or_404(Book.objects.select_related("author"), pk=book_id)
     return render_to_string("catalog/book_card.html", {"book": book}, request=request)
+
+
+@channel_access("books")
+def anyone_sees_new_books(user: Any, channel: str) -> bool:
+    return True
+
+
+@router.get("/books/live", response_class=StreamingResponse, responses=EVENT_STREAM)
+async def live_books(request: Request, user: OptionalUser) -> StreamingResponse:
+    """New books as server-sent events (the page at /live/ shows them); resumes after Last-Event-ID."""
+    return await event_stream(request, "books", user=user)
+
+
+@router.get("/books/poll")
+async def poll_books(
+    user: OptionalUser,
+    after: Annotated[str | None, Query(max_length=200)] = None,
+    timeout: Annotated[float, Query(ge=0, le=60)] = 25,
+) -> dict[str, Any]:
+    """Long polling: the books created after event ``after``, or the next ones within ``timeout``
+    seconds (an empty list then). Pass the last ``id`` you got as ``after`` to miss none."""
+    await authorize(user, ["books"])
+    events = await wait_for_events("books", after=after, timeout=timeout)
+    return {"events": [{"id": event.id, "book": event.data} for event in events]}
 
 
 router.include_router(books)

@@ -11,3 +11,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "catalog/home.html",
         {"authors": Author.objects.count(), "books": Book.objects.count()},
     )
+
+
+def live(request: HttpRequest) -> HttpResponse:
+    """New books as they are created, pushed by server-sent events from /api/catalog/books/live."""
+    return render(request, "catalog/live.html", {"stream_url": "/api/catalog/books/live"})

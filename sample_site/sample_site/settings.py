@@ -20,6 +20,11 @@ Environment variables:
     SAMPLE_SITE_ACCESS_LOG "0" turns off the one-line-per-request log of django_fastapi.server.
     REDIS_URL             redis://host:port/db makes Redis the cache, so that throttling limits hold
                           across runfastapi --workers (default: a per-process memory cache).
+    EVENTS_BACKEND        "memory" (default: one process), "redis" or "postgres": how the "books"
+                          events reach the live page (/live/) across workers and servers.
+    EVENTS_URL            The events backend's server: a redis:// URL (default: REDIS_URL) or a
+                          postgres:// URL (default: the site's database, when it is PostgreSQL).
+    EVENTS_CHANNEL        The Redis channel or PostgreSQL NOTIFY channel (default "sample_site_events").
     SAMPLE_SITE_METRICS   "0" turns off the Prometheus metrics at /api/metrics (staff, or a staff
                           user's API token; "anonymous" lets anyone read them, for a private network).
     SAMPLE_SITE_LOG_FORMAT "json" writes the request lines as JSON lines (default: runserver's text).
@@ -64,6 +69,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files: docs work offline
     "benchmark",
     "catalog",
+    "room",
 ]
 
 MIDDLEWARE = [
@@ -169,9 +175,10 @@ FASTAPI_DESCRIPTION = (
     "(sync and async endpoints over the Django ORM) and the benchmark endpoints."
 )
 
-# Who is calling: an API token (Authorization: Bearer ...; `manage.py load_demo_data` prints the demo
-# user's), else the session of whoever logged in at /admin/ or POST /api/auth/login.
-FASTAPI_AUTHENTICATION = ["bearer", "session"]
+# Who is calling: an API token (Authorization: Bearer ... or X-API-Key; `manage.py load_demo_data`
+# prints the demo user's) or an access token from POST /api/auth/token, else the session of whoever
+# logged in at /admin/ or POST /api/auth/login.
+FASTAPI_AUTHENTICATION = ["bearer", "apikey", "session"]
 FASTAPI_ROUTERS = [
     {"router": "django_fastapi.security.endpoints.router", "prefix": "/auth", "tags": ["auth"], "audience": "internal"},
     # The catalog again as a versioned API: /api/v1/catalog/... (deprecated) and /api/v2/catalog/...
@@ -182,6 +189,10 @@ FASTAPI_ROUTERS = [
 FASTAPI_AUDIENCES = {"internal": {"access": "staff", "title": "Sample site internal API"}}
 FASTAPI_API_VERSIONS = {"v1": {"deprecated": "2026-01-01"}, "v2": {}}
 FASTAPI_THROTTLE_RATES = {"login": "10/min"}
+# Single-page and mobile apps sign in at POST /api/auth/token for an access/refresh token pair
+# (docs/tokens.rst). Logging out (POST /api/auth/token/revoke) ends the access tokens at once too:
+# the deny list is in the default cache (per process unless REDIS_URL is set: one worker then).
+FASTAPI_JWT_DENY_LIST_CACHE = "default"
 # Production operations (docs/production.rst): /api/health and /api/ready are on by default, and
 # every response has an X-Request-ID that the log lines below carry too.
 if os.environ.get("SAMPLE_SITE_METRICS", "1") != "0":
@@ -192,6 +203,13 @@ if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
     }
+
+FASTAPI_EVENTS: dict[str, Any] = {
+    "BACKEND": os.environ.get("EVENTS_BACKEND", "memory"),
+    "CHANNEL": os.environ.get("EVENTS_CHANNEL", "sample_site_events"),
+}
+if os.environ.get("EVENTS_URL") or (FASTAPI_EVENTS["BACKEND"] == "redis" and os.environ.get("REDIS_URL")):
+    FASTAPI_EVENTS["URL"] = os.environ.get("EVENTS_URL") or os.environ["REDIS_URL"]
 
 # django_fastapi.server has one line per request, as runserver prints them.
 LOGGING = {

@@ -9,6 +9,7 @@ import asyncio
 import inspect
 import io
 import platform
+import sys
 from importlib.metadata import version
 
 import pytest
@@ -103,6 +104,29 @@ def test_fastapi_serving_route_has_the_inclusions_dependencies():
 
 def test_fastapi_serving_route_is_none_outside_a_route():
     assert compat_fastapi.serving_route({"type": "http"}) is None, FASTAPI
+
+
+def test_fastapi_dependant_tells_what_needs_an_http_request():
+    from fastapi import WebSocket
+    from starlette.requests import HTTPConnection
+
+    router = APIRouter()
+
+    def takes_request(request: Request) -> None:
+        pass
+
+    def takes_connection(connection: HTTPConnection) -> None:
+        pass
+
+    @router.websocket("/ws")
+    async def socket(
+        websocket: WebSocket, tasks: BackgroundTasks, a: None = Depends(takes_request), b: None = Depends(takes_connection)
+    ) -> None:
+        pass
+
+    needs = {call.__name__: what for call, what in compat_fastapi.http_only_needs(router.routes[0])}
+    message = f"{FASTAPI}: Dependant.request_param_name or .background_tasks_param_name changed"
+    assert needs == {"socket": ["BackgroundTasks"], "takes_request": ["a Request"]}, message
 
 
 # Starlette
@@ -264,3 +288,14 @@ def test_fastapi_depends_on_keeps_the_other_options():
     assert (copied.dependency, copied.use_cache) == (second, False), message
     secured = compat_fastapi.depends_on(Security(first, scopes=["read"]), second)
     assert (secured.dependency, list(secured.scopes)) == (second, ["read"]), message
+
+
+def test_django_reloader_child_is_started_with_the_autoreload_environment(monkeypatch):
+    from django_fastapi.core.compat_django import is_reloader_child, reloader_child
+
+    monkeypatch.setattr("sys.argv", ["manage.py", "runfastapi"])
+    arguments, environ = reloader_child()
+    message = f"{DJANGO}: autoreload.get_child_arguments / DJANGO_AUTORELOAD_ENV changed"
+    assert arguments[0] == sys.executable and arguments[-1] == "runfastapi", message
+    monkeypatch.setattr("os.environ", environ)
+    assert is_reloader_child(), message

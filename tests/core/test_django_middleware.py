@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.http import HttpResponse, JsonResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.test import Client as DjangoClient
 from django.test import override_settings
 from django.urls import path
@@ -136,6 +137,52 @@ def test_x_frame_options_set_by_endpoint_is_kept(routes):
     assert response.headers.get_list("X-Frame-Options") == ["SAMEORIGIN"]
 
 
+def test_hsts_follows_each_request_scheme_on_repeated_requests(routes):
+    """What Django's middleware added to one response is reused only for the same scheme."""
+    https = {"X-Forwarded-Proto": "https"}
+    with override_settings(MIDDLEWARE=[SECURITY, XFRAME], **SECURE):
+        client = Client()
+        seen = [client.get("/api/mw/language", headers=headers).headers.get("Strict-Transport-Security")
+                for headers in (https, {}, https, {}, {"X-Forwarded-Proto": "http"})]
+    hsts = "max-age=3600; includeSubDomains; preload"
+    assert seen == [hsts, None, hsts, None, None]
+
+
+def test_x_frame_options_follows_each_response_on_repeated_requests(routes):
+    with override_settings(MIDDLEWARE=[SECURITY, XFRAME], X_FRAME_OPTIONS="DENY"):
+        client = Client()
+        seen = [client.get(f"/api/mw/{name}").headers.get_list("X-Frame-Options")
+                for name in ("framed", "language", "framed", "language")]
+    assert seen == [["SAMEORIGIN"], ["DENY"], ["SAMEORIGIN"], ["DENY"]]
+
+
+def test_repeated_api_responses_get_the_headers_of_a_django_page(routes):
+    with override_settings(MIDDLEWARE=[SECURITY, XFRAME], **SECURE):
+        for _ in range(3):
+            api, django = both("/api/mw/language", **{"X-Forwarded-Proto": "https"})
+            for name in ("X-Content-Type-Options", "Strict-Transport-Security", "Referrer-Policy",
+                         "Cross-Origin-Opener-Policy", "X-Frame-Options"):
+                assert api.headers[name] == django.headers[name], name
+
+
+class ChangingXFrameOptions(XFrameOptionsMiddleware):
+    """A subclass may change what is there already: it runs for every response."""
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        response["X-Frame-Options"] = request.headers.get("X-Wanted-Frame", "DENY")
+        return response
+
+
+def test_subclass_of_django_middleware_runs_for_every_response(routes):
+    changing = "tests.core.test_django_middleware.ChangingXFrameOptions"
+    with override_settings(MIDDLEWARE=[changing]):
+        client = Client()
+        seen = [client.get("/api/mw/framed", headers={"X-Wanted-Frame": value}).headers["X-Frame-Options"]
+                for value in ("SAMEORIGIN", "DENY")]
+    assert seen == ["SAMEORIGIN", "DENY"]
+
+
 def test_locale_middleware_activates_accept_language_in_endpoint(routes):
     with override_settings(MIDDLEWARE=[LOCALE], LANGUAGES=[("en", "English"), ("fr", "French")], LANGUAGE_CODE="en"):
         api, django = both("/api/mw/language", **{"Accept-Language": "fr"})
@@ -209,3 +256,23 @@ def test_check_w011_not_run_without_deploy():
 
     with override_settings(MIDDLEWARE=["django.middleware.common.CommonMiddleware"]):
         assert not [m for m in checks.run_checks() if m.id == "django_fastapi.W011"]
+
+
+def test_security_headers_on_bad_host_answer(routes):
+    """The bridge's own 400 for a Host outside ALLOWED_HOSTS, given before any lane, carries them
+    too, as Django's 400 page does."""
+    with override_settings(MIDDLEWARE=[SECURITY, XFRAME], ALLOWED_HOSTS=["testserver"]):
+        response = Client().get("/api/mw/language", headers={"Host": "evil.test"})
+    assert response.status_code == 400
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_security_headers_on_cors_preflight_answer(routes):
+    cors = {"FASTAPI_CORS_ENABLED": True, "FASTAPI_CORS_ALLOW_ORIGINS": ["https://app.example"]}
+    with override_settings(MIDDLEWARE=[SECURITY, XFRAME], **cors):
+        response = Client().options("/api/mw/language", headers={
+            "Origin": "https://app.example", "Access-Control-Request-Method": "GET"})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -302,6 +302,7 @@ def test_docs_sample_site_documents_hold_exactly_their_routes():
             ("DELETE", "/authors/{author_id}"), ("GET", "/books"), ("POST", "/books"),
             ("GET", "/books/{pk}"), ("PUT", "/books/{pk}"), ("PATCH", "/books/{pk}"),
             ("DELETE", "/books/{pk}"), ("GET", "/books/{book_id}/card"),
+            ("GET", "/books/live"), ("GET", "/books/poll"),
             ("GET", "/tags"), ("POST", "/tags"), ("GET", "/tags/{pk}"), ("PUT", "/tags/{pk}"),
             ("PATCH", "/tags/{pk}"), ("DELETE", "/tags/{pk}"),
         ]
@@ -311,6 +312,10 @@ def test_docs_sample_site_documents_hold_exactly_their_routes():
         assert operations(sample_site_schema(document)) == expected
     assert operations(sample_site_schema("internal")) == {
         "GET /api/auth/csrf", "POST /api/auth/login", "POST /api/auth/logout", "GET /api/auth/me",
+        "POST /api/auth/token", "POST /api/auth/token/refresh", "POST /api/auth/token/revoke",
+        "GET /api/auth/token/families", "DELETE /api/auth/token/families/{family_id}",
         "GET /api/benchmark/permissions", "GET /api/benchmark/permissions-async", "GET /api/benchmark/books",
         "GET /api/benchmark/wait", "GET /api/benchmark/events", "POST /api/benchmark/echo",
+        "GET /api/benchmark/live", "POST /api/benchmark/publish",
+        "GET /api/benchmark/whoami",
     }

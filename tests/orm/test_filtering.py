@@ -238,3 +238,9 @@ def test_openapi_choices_filter_is_an_enum(parameters):
 def test_openapi_isnull_filter_is_a_boolean(parameters):
     assert parameters["published__isnull"]["type"] == "boolean"
 
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-Infinity"])
+def test_filterset_decimal_not_a_number_is_422(catalog, value):
+    (error,) = errors(get("/books", rating__gte=value))
+    assert error["loc"] == ["query", "rating__gte"]

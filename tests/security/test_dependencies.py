@@ -412,7 +412,7 @@ def test_check_e013_session_source_without_sessions_app():
 def test_default_sources_follow_installed_apps():
     from django_fastapi.conf import api_settings
 
-    assert api_settings.AUTHENTICATION == ["bearer", "session"]
+    assert api_settings.AUTHENTICATION == ["bearer", "apikey", "session"]
     apps = [app for app in settings.INSTALLED_APPS if app != "django_fastapi.tokens"]
     with override_settings(INSTALLED_APPS=apps):
         assert api_settings.AUTHENTICATION == ["session"]

@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.projects import sample_site_database, shared_project
-from tests.serverproc import SAMPLE_SITE, ServerProcess
+from tests.projects import one_server_project, sample_site_database, shared_project
+from tests.serverproc import SAMPLE_SITE, ServerProcess, free_port
 
 pytestmark = pytest.mark.server
 
@@ -164,15 +164,28 @@ class Shutdown:
     returncode: int
     output: str
     signal: int
+    hooks: str
 
 
-@pytest.fixture(scope="module", params=[(server, sig) for server in SERVERS for sig in ("SIGTERM", "SIGINT")],
+# Under the autoreloader (the default with DEBUG) a terminal's Ctrl-C reaches both processes (the
+# process group); a process manager's SIGTERM reaches the one it started.
+@pytest.fixture(scope="module", params=[(server, sig, mode) for server in SERVERS for sig in ("SIGTERM", "SIGINT")
+                                        for mode in ("noreload", "reload")],
                 ids=lambda param: "-".join(param))
-def shutdown(request, project, tmp_path_factory) -> Shutdown:
+def shutdown(request, tmp_path_factory) -> Shutdown:
     """Signal a server while a 1.5 s request is in flight."""
-    server, sig = request.param
-    marker = tmp_path_factory.mktemp("shutdown") / "in-flight"
-    proc = ServerProcess.runfastapi("--server", server, cwd=project).start()
+    server, sig, mode = request.param
+    project = one_server_project(tmp_path_factory)  # the one with shutdown hooks
+    scratch = tmp_path_factory.mktemp("shutdown")
+    marker, hooks = scratch / "in-flight", scratch / "hooks.log"
+    env = {"HOOKS_LOG": str(hooks), "DJANGO_DEBUG": "1"}
+    if mode == "noreload":
+        proc = ServerProcess.runfastapi("--server", server, cwd=project, env=env)
+    else:
+        port = free_port()
+        proc = ServerProcess([sys.executable, "manage.py", "runfastapi", f"127.0.0.1:{port}", "--server", server],
+                             cwd=project, env=env, port=port)
+    proc.start()
     responses: list[httpx.Response | Exception] = []
 
     def slow_request() -> None:
@@ -189,12 +202,17 @@ def shutdown(request, project, tmp_path_factory) -> Shutdown:
         while not marker.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert marker.exists(), f"the slow request never reached the server:\n{proc.output}"
-        proc.send(getattr(signal, sig))
+        if mode == "reload" and sig == "SIGINT":
+            assert proc.process is not None
+            os.killpg(proc.process.pid, signal.SIGINT)
+        else:
+            proc.send(getattr(signal, sig))
         returncode = proc.wait(timeout=20)
         thread.join(timeout=30)
     finally:
         proc.stop()
-    return Shutdown(responses[0] if responses else None, returncode, proc.output, getattr(signal, sig))
+    return Shutdown(responses[0] if responses else None, returncode, proc.output, getattr(signal, sig),
+                    hooks.read_text() if hooks.exists() else "")
 
 
 def test_runfastapi_signal_lets_in_flight_request_finish(shutdown):
@@ -206,6 +224,10 @@ def test_runfastapi_signal_lets_in_flight_request_finish(shutdown):
 def test_runfastapi_signal_exits_cleanly(shutdown):
     # uvicorn re-raises SIGTERM after its graceful shutdown, so the process ends by that signal.
     assert shutdown.returncode in (0, -shutdown.signal), shutdown.output
+
+
+def test_runfastapi_signal_runs_shutdown_hooks(shutdown):
+    assert "shutdown" in shutdown.hooks, shutdown.output
 
 
 def test_runfastapi_signal_prints_no_traceback(shutdown):

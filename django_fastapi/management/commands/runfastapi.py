@@ -14,6 +14,7 @@ from django_fastapi.conf import SERVERS, api_settings
 from django_fastapi.routing.discovery import watch_api_modules
 from django_fastapi.routing.dispatch import pass_static_to_workers, runserver_static
 from django_fastapi.server.preflight import banner, validate
+from django_fastapi.server.reloader import run_with_reloader
 from django_fastapi.server.servers import (
     LOG_LEVELS,
     ServeOptions,
@@ -73,10 +74,14 @@ class Command(RunserverCommand):
         # Bad options end here, in the process the user started, before any autoreloader: one line
         # and exit status 1 in every mode.
         try:
-            validate(self.server, self.serve_options(options))
+            serve_options = self.serve_options(options)
+            validate(self.server, serve_options)
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
-        super().run(**options)
+        if options["use_reloader"]:
+            run_with_reloader(self.inner_run, serve_options.graceful_timeout, **options)
+        else:
+            self.inner_run(None, **options)
 
     def fail(self, message: str, options: dict[str, Any]) -> None:
         """Under the autoreloader this runs in a thread, where raising would leave the process
