@@ -1,4 +1,4 @@
-"""Events to many SSE subscribers on one worker: delivery latency and memory per idle stream.
+"""Events to many SSE subscribers on one worker: delivery latency and memory per idle stream and socket.
 
 A fresh ``runfastapi`` process (one uvicorn worker, memory backend, SQLite) per round, pinned to
 core 0 when ``taskset`` exists; the clients (raw asyncio sockets) run here. Each round opens N
@@ -6,12 +6,19 @@ streams to ``/api/benchmark/live`` (each answers its headers once subscribed), r
 RSS before and after, then publishes ``--events`` events through ``POST /api/benchmark/publish``
 0.5 s apart and times, for every stream, from just before the POST to the event's arrival.
 
+With ``--websockets N``, each round also opens N websockets to another fresh server: the sample
+site's room (``/api/room/<name>``, one room per socket), authenticated with the demo user's API
+token as subprotocol (``["bearer", token]``), each waiting once its ``joined`` message came; and
+reads the server's RSS before and after (``FASTAPI_MAX_WEBSOCKETS`` is raised for it, as
+``FASTAPI_MAX_STREAMS`` is for the streams: both default to 2,000).
+
     python bench/events.py                              # 1,000 subscribers, 2 rounds
     python bench/events.py --subscribers 1000,5000 --rounds 2
+    python bench/events.py --subscribers 1000 --websockets 1000 --rounds 1
 
 Printed per round: streams opened and how many received every event, p50/p99/max delivery latency,
-the server's RSS growth per idle stream and its OS thread count. Numbers from a shared, noisy
-machine: read them beside their counts.
+the server's RSS growth per idle stream and its OS thread count; then websockets open, RSS growth per
+idle websocket and OS threads. Numbers from a shared, noisy machine: read them beside their counts.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import time
 from pathlib import Path
 
 import httpx
+from websockets.asyncio.client import ClientConnection, connect
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_SITE = REPO / "sample_site"
@@ -158,17 +166,49 @@ async def round_(port: int, server: Server, subscribers: int, events: int) -> di
     }
 
 
+async def open_websocket(port: int, room: str, token: str) -> ClientConnection:
+    socket = await connect(f"ws://127.0.0.1:{port}/api/room/{room}", subprotocols=["bearer", token],
+                           open_timeout=60, ping_interval=None)
+    joined = json.loads(await asyncio.wait_for(socket.recv(), 60))
+    if joined.get("type") != "joined":
+        raise RuntimeError(joined)
+    return socket
+
+
+async def websocket_round(server: Server, websockets: int, token: str) -> dict:
+    rss_before = server.rss_kib()
+    sockets: list[ClientConnection] = []
+    for start in range(0, websockets, 200):  # in batches: the listen backlog is finite
+        results = await asyncio.gather(
+            *(open_websocket(server.port, f"bench-{number}", token)
+              for number in range(start, min(start + 200, websockets))),
+            return_exceptions=True)
+        sockets += [result for result in results if isinstance(result, ClientConnection)]
+    await asyncio.sleep(2)
+    rss_after, threads = server.rss_kib(), server.threads()
+    await asyncio.gather(*(socket.close() for socket in sockets), return_exceptions=True)
+    return {"websockets": websockets, "opened": len(sockets),
+            "kib_per_websocket": (rss_after - rss_before) / max(len(sockets), 1), "threads": threads}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscribers", default="1000", help="comma-separated counts (default 1000)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--events", type=int, default=5)
+    parser.add_argument("--websockets", type=int, default=0,
+                        help="idle websockets to open per round, on a server of their own (default 0: none)")
     args = parser.parse_args()
     counts = [int(count) for count in args.subscribers.split(",")]
-    rows = []
+    rows, websocket_rows = [], []
     with tempfile.TemporaryDirectory() as scratch:
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=SAMPLE_SITE, check=True,
-                       env={**os.environ, "SAMPLE_SITE_SQLITE": str(Path(scratch) / "db.sqlite3")})
+        site_env = {**os.environ, "SAMPLE_SITE_SQLITE": str(Path(scratch) / "db.sqlite3")}
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=SAMPLE_SITE, check=True, env=site_env)
+        token = ""
+        if args.websockets:
+            demo = subprocess.run([sys.executable, "manage.py", "load_demo_data"], cwd=SAMPLE_SITE, check=True,
+                                  env=site_env, capture_output=True, text=True)
+            token = next(word for word in demo.stdout.split() if word.startswith("dfb_"))
         for round_number in range(1, args.rounds + 1):
             for count in counts:
                 server = Server(Path(scratch))
@@ -181,6 +221,16 @@ def main() -> None:
                       f"{args.events} events ({row['deliveries']} deliveries); latency p50 {row['p50']:.1f} ms, "
                       f"p99 {row['p99']:.1f} ms, max {row['max']:.1f} ms; RSS +{row['kib_per_stream']:.1f} KiB "
                       f"per idle stream; {row['threads']} OS threads", flush=True)
+            if args.websockets:
+                server = Server(Path(scratch))
+                try:
+                    row = asyncio.run(websocket_round(server, args.websockets, token))
+                finally:
+                    server.stop()
+                websocket_rows.append(row)
+                print(f"round {round_number}: {row['opened']}/{args.websockets} websockets open; RSS "
+                      f"+{row['kib_per_websocket']:.1f} KiB per idle websocket; {row['threads']} OS threads",
+                      flush=True)
     for count in counts:
         mine = [row for row in rows if row["subscribers"] == count]
         print(json.dumps({
@@ -188,6 +238,12 @@ def main() -> None:
             "median_p50_ms": round(statistics.median(row["p50"] for row in mine), 1),
             "median_p99_ms": round(statistics.median(row["p99"] for row in mine), 1),
             "median_kib_per_idle_stream": round(statistics.median(row["kib_per_stream"] for row in mine), 1),
+        }))
+    if websocket_rows:
+        print(json.dumps({
+            "websockets": args.websockets, "rounds": len(websocket_rows),
+            "median_kib_per_idle_websocket": round(
+                statistics.median(row["kib_per_websocket"] for row in websocket_rows), 1),
         }))
 
 

@@ -1,4 +1,5 @@
-"""The sample site's live page in a real headless Chromium: a book created through the API appears.
+"""The sample site in a real headless Chromium: a book created through the API appears on the live
+page, and the room's websocket (sample_site/room) carries a message from a page and back.
 
 Chromium is driven over the DevTools protocol (its websocket), so the page stays open while the
 book is created. Needs Debian's ``chromium`` (``.ci/run`` installs it when it can); skipped without it.
@@ -47,8 +48,9 @@ class Page:
                 assert "error" not in message, message
                 return message["result"]
 
-    def evaluate(self, expression: str) -> Any:
-        return self.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
+    def evaluate(self, expression: str, await_promise: bool = False) -> Any:
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=await_promise)
+        return result["result"].get("value")
 
     def wait_for(self, expression: str, expected: Any, attempts: int = 300) -> Any:
         for _ in range(attempts):
@@ -96,17 +98,65 @@ def demo_token(env: dict[str, str]) -> str:
     return manage("shell", "-c", "from catalog.demo import demo_token; print(demo_token())").split()[-1]
 
 
-def test_live_page_shows_a_book_created_through_the_api(browser_page, tmp_path, tmp_path_factory):
+@pytest.fixture
+def sample_site(tmp_path, tmp_path_factory) -> Iterator[tuple[ServerProcess, str]]:
+    """A runfastapi server of the sample site on a copy of its database, and the demo user's token."""
     database = tmp_path / "site.sqlite3"
     database.write_bytes(Path(sample_site_database(tmp_path_factory)).read_bytes())
     env = {"SAMPLE_SITE_SQLITE": str(database), "SAMPLE_SITE_ACCESS_LOG": "0"}
     token = demo_token({**{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}, **env})
     with ServerProcess.runfastapi(env=env, timeout=60) as server:
-        browser_page.call("Page.navigate", url=f"{server.url}/live/")
-        assert browser_page.wait_for("document.getElementById('status')?.textContent", "connected") == "connected"
-        with server.client(timeout=15, headers={"Authorization": f"Bearer {token}"}) as client:
-            author = client.get("/api/catalog/authors").json()[0]["id"]
-            response = client.post("/api/catalog/books", json={"title": "Seen live", "author": author})
-        assert response.status_code == 201, response.text
-        titles = "Array.from(document.querySelectorAll('li.book')).map(item => item.textContent)"
-        assert browser_page.wait_for(titles, ["Seen live"]) == ["Seen live"]
+        yield server, token
+
+
+def test_live_page_shows_a_book_created_through_the_api(browser_page, sample_site):
+    server, token = sample_site
+    browser_page.call("Page.navigate", url=f"{server.url}/live/")
+    assert browser_page.wait_for("document.getElementById('status')?.textContent", "connected") == "connected"
+    with server.client(timeout=15, headers={"Authorization": f"Bearer {token}"}) as client:
+        author = client.get("/api/catalog/authors").json()[0]["id"]
+        response = client.post("/api/catalog/books", json={"title": "Seen live", "author": author})
+    assert response.status_code == 201, response.text
+    titles = "Array.from(document.querySelectorAll('li.book')).map(item => item.textContent)"
+    assert browser_page.wait_for(titles, ["Seen live"]) == ["Seen live"]
+
+
+# What a page's socket to the room sees: every message until the first chat message comes back, or
+# how the socket ended without one. The 20 s bound only keeps a broken run from hanging the test.
+ROOM_SOCKET = """
+new Promise(resolve => {
+  const protocols = %(protocols)s;
+  const socket = new WebSocket(`ws://${location.host}/api/room/%(room)s`, protocols);
+  const seen = [];
+  let opened = false;
+  socket.onopen = () => { opened = true; };
+  socket.onmessage = event => {
+    const data = JSON.parse(event.data);
+    seen.push(data);
+    if (data.type === "joined") socket.send("hello from a page");
+    if (data.type === "message") { socket.close(); resolve({opened, seen}); }
+  };
+  socket.onclose = event => resolve({opened, seen, closed: event.code});
+  setTimeout(() => resolve({opened, seen, timeout: true}), 20000);
+})
+"""
+
+
+
+def test_room_message_from_a_page_comes_back_with_the_username(browser_page, sample_site):
+    server, token = sample_site
+    browser_page.call("Page.navigate", url=f"{server.url}/live/")
+    browser_page.wait_for("document.readyState", "complete")
+    script = ROOM_SOCKET % {"protocols": json.dumps(["bearer", token]), "room": "browser"}
+    assert browser_page.evaluate(script, await_promise=True) == {"opened": True, "seen": [
+        {"type": "joined", "user": "demo"},
+        {"type": "message", "user": "demo", "text": "hello from a page"},
+    ]}
+
+
+def test_room_refuses_an_anonymous_page(browser_page, sample_site):
+    server, _ = sample_site
+    browser_page.call("Page.navigate", url=f"{server.url}/live/")
+    browser_page.wait_for("document.readyState", "complete")
+    script = ROOM_SOCKET % {"protocols": "[]", "room": "browser"}
+    assert browser_page.evaluate(script, await_promise=True) == {"opened": False, "seen": [], "closed": 1006}
