@@ -6,19 +6,20 @@ streams to ``/api/benchmark/live`` (each answers its headers once subscribed), r
 RSS before and after, then publishes ``--events`` events through ``POST /api/benchmark/publish``
 0.5 s apart and times, for every stream, from just before the POST to the event's arrival.
 
-With ``--websockets N``, each round also opens N websockets to another fresh server: the sample
-site's room (``/api/room/<name>``, one room per socket), authenticated with the demo user's API
-token as subprotocol (``["bearer", token]``), each waiting once its ``joined`` message came; and
-reads the server's RSS before and after (``FASTAPI_MAX_WEBSOCKETS`` is raised for it, as
-``FASTAPI_MAX_STREAMS`` is for the streams: both default to 2,000).
+With ``--websockets N``, each round also opens N idle websockets twice, each time to a fresh server,
+and reads its RSS before and after: to ``/api/benchmark/idle`` (accepted, waits for its close) and to
+the sample site's room (``/api/room/<name>``, one room per socket: authenticated with the demo
+user's API token as subprotocol ``["bearer", token]`` and subscribed to the room's events channel),
+each waiting once its ``joined`` message came. ``FASTAPI_MAX_WEBSOCKETS`` is raised for it, as
+``FASTAPI_MAX_STREAMS`` is for the streams: both default to 2,000.
 
     python bench/events.py                              # 1,000 subscribers, 2 rounds
     python bench/events.py --subscribers 1000,5000 --rounds 2
     python bench/events.py --subscribers 1000 --websockets 1000 --rounds 1
 
 Printed per round: streams opened and how many received every event, p50/p99/max delivery latency,
-the server's RSS growth per idle stream and its OS thread count; then websockets open, RSS growth per
-idle websocket and OS threads. Numbers from a shared, noisy machine: read them beside their counts.
+the server's RSS growth per idle stream and its OS thread count; then for each websocket endpoint the
+sockets open, the RSS growth per idle websocket and the OS threads. Numbers from a shared, noisy machine: read them beside their counts.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_SITE = REPO / "sample_site"
+WEBSOCKET_ENDPOINTS = {"idle": "/api/benchmark/idle", "room": "/api/room/<name> (token, subscribed)"}
 
 
 def free_port() -> int:
@@ -166,8 +168,10 @@ async def round_(port: int, server: Server, subscribers: int, events: int) -> di
     }
 
 
-async def open_websocket(port: int, room: str, token: str) -> ClientConnection:
-    socket = await connect(f"ws://127.0.0.1:{port}/api/room/{room}", subprotocols=["bearer", token],
+async def open_websocket(port: int, number: int, token: str) -> ClientConnection:
+    if not token:
+        return await connect(f"ws://127.0.0.1:{port}/api/benchmark/idle", open_timeout=60, ping_interval=None)
+    socket = await connect(f"ws://127.0.0.1:{port}/api/room/bench-{number}", subprotocols=["bearer", token],
                            open_timeout=60, ping_interval=None)
     joined = json.loads(await asyncio.wait_for(socket.recv(), 60))
     if joined.get("type") != "joined":
@@ -176,18 +180,18 @@ async def open_websocket(port: int, room: str, token: str) -> ClientConnection:
 
 
 async def websocket_round(server: Server, websockets: int, token: str) -> dict:
+    """Open ``websockets`` idle sockets: to the room with ``token``, else to the plain idle endpoint."""
     rss_before = server.rss_kib()
     sockets: list[ClientConnection] = []
     for start in range(0, websockets, 200):  # in batches: the listen backlog is finite
         results = await asyncio.gather(
-            *(open_websocket(server.port, f"bench-{number}", token)
-              for number in range(start, min(start + 200, websockets))),
+            *(open_websocket(server.port, number, token) for number in range(start, min(start + 200, websockets))),
             return_exceptions=True)
         sockets += [result for result in results if isinstance(result, ClientConnection)]
     await asyncio.sleep(2)
     rss_after, threads = server.rss_kib(), server.threads()
     await asyncio.gather(*(socket.close() for socket in sockets), return_exceptions=True)
-    return {"websockets": websockets, "opened": len(sockets),
+    return {"endpoint": "room" if token else "idle", "opened": len(sockets),
             "kib_per_websocket": (rss_after - rss_before) / max(len(sockets), 1), "threads": threads}
 
 
@@ -221,16 +225,16 @@ def main() -> None:
                       f"{args.events} events ({row['deliveries']} deliveries); latency p50 {row['p50']:.1f} ms, "
                       f"p99 {row['p99']:.1f} ms, max {row['max']:.1f} ms; RSS +{row['kib_per_stream']:.1f} KiB "
                       f"per idle stream; {row['threads']} OS threads", flush=True)
-            if args.websockets:
+            for credential in ("", token) if args.websockets else ():
                 server = Server(Path(scratch))
                 try:
-                    row = asyncio.run(websocket_round(server, args.websockets, token))
+                    row = asyncio.run(websocket_round(server, args.websockets, credential))
                 finally:
                     server.stop()
                 websocket_rows.append(row)
-                print(f"round {round_number}: {row['opened']}/{args.websockets} websockets open; RSS "
-                      f"+{row['kib_per_websocket']:.1f} KiB per idle websocket; {row['threads']} OS threads",
-                      flush=True)
+                print(f"round {round_number}: {row['opened']}/{args.websockets} websockets open to "
+                      f"{WEBSOCKET_ENDPOINTS[row['endpoint']]}; RSS +{row['kib_per_websocket']:.1f} KiB per idle "
+                      f"websocket; {row['threads']} OS threads", flush=True)
     for count in counts:
         mine = [row for row in rows if row["subscribers"] == count]
         print(json.dumps({
@@ -239,11 +243,11 @@ def main() -> None:
             "median_p99_ms": round(statistics.median(row["p99"] for row in mine), 1),
             "median_kib_per_idle_stream": round(statistics.median(row["kib_per_stream"] for row in mine), 1),
         }))
-    if websocket_rows:
+    for endpoint in WEBSOCKET_ENDPOINTS if args.websockets else ():
+        mine = [row for row in websocket_rows if row["endpoint"] == endpoint]
         print(json.dumps({
-            "websockets": args.websockets, "rounds": len(websocket_rows),
-            "median_kib_per_idle_websocket": round(
-                statistics.median(row["kib_per_websocket"] for row in websocket_rows), 1),
+            "websockets": args.websockets, "endpoint": WEBSOCKET_ENDPOINTS[endpoint], "rounds": len(mine),
+            "median_kib_per_idle_websocket": round(statistics.median(row["kib_per_websocket"] for row in mine), 1),
         }))
 
 

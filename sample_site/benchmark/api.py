@@ -9,7 +9,9 @@ after the wait when asked; ``/events``: a server-sent event stream from an async
 for bench/concurrency.py.
 
 ``/live`` and ``/publish``: server-sent events of the channel "bench" and an ``apublish`` to it, for
-bench/events.py (delivery latency to many subscribers, memory per idle stream).
+bench/events.py (delivery latency to many subscribers, memory per idle stream); ``/idle``: a
+websocket that is accepted and waits for its close, for the same script's memory per idle websocket
+beside the room's (sample_site/room).
 
 ``/echo``: a sync endpoint with a JSON body, which clients trickling bodies aim at.
 
@@ -27,7 +29,7 @@ from catalog.models import Book
 from catalog.schemas import BOOKS
 from django.contrib.auth.models import Permission
 from django.db.models import QuerySet
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, WebSocket
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
@@ -123,6 +125,13 @@ async def events(
 @router.get("/live", response_class=StreamingResponse)
 async def live(request: Request) -> StreamingResponse:
     return await event_stream(request, "bench", authorize_user=False)
+
+
+@router.websocket("/idle")
+async def idle(websocket: WebSocket) -> None:
+    await websocket.accept()
+    while (await websocket.receive())["type"] != "websocket.disconnect":
+        pass  # whatever a client sends is dropped
 
 
 class Published(BaseModel):
