@@ -154,6 +154,22 @@ def test_room_message_from_a_page_comes_back_with_the_username(browser_page, sam
     ]}
 
 
+def test_room_message_from_a_page_logged_in_to_the_admin_comes_back_with_the_username(browser_page, sample_site):
+    server, _ = sample_site
+    browser_page.call("Page.navigate", url=f"{server.url}/admin/login/?next=/live/")
+    browser_page.wait_for("document.readyState === 'complete' && !!document.getElementById('id_username')", True)
+    browser_page.evaluate("document.getElementById('id_username').value = 'demo';"
+                          "document.getElementById('id_password').value = 'demo';"
+                          "document.getElementById('login-form').submit()")
+    assert browser_page.wait_for("location.pathname", "/live/") == "/live/"
+    browser_page.wait_for("document.readyState", "complete")
+    script = ROOM_SOCKET % {"protocols": "[]", "room": "browser-session"}
+    assert browser_page.evaluate(script, await_promise=True) == {"opened": True, "seen": [
+        {"type": "joined", "user": "demo"},
+        {"type": "message", "user": "demo", "text": "hello from a page"},
+    ]}
+
+
 def test_room_refuses_an_anonymous_page(browser_page, sample_site):
     server, _ = sample_site
     browser_page.call("Page.navigate", url=f"{server.url}/live/")
