@@ -99,8 +99,9 @@ FUZZ_DOCUMENTS = [
     ("/api/v1/openapi.json", False),
     ("/api/v2/openapi.json", False),
 ]
-# Long by design (a 60 s wait, an endless event stream): fuzzing would only time out on them.
-FUZZ_EXCLUDED = r"^/api/benchmark/(wait|events)$"
+# Long by design (waits of up to 60 s, long polls, endless event streams): fuzzing would only time
+# out on them.
+FUZZ_EXCLUDED = r"^/api/(v[0-9]+/)?(benchmark/(wait|events|live)|catalog/books/(live|poll))$"
 
 
 def free_port() -> int:
