@@ -32,7 +32,7 @@ APPS = {"bridge": "django_fastapi.asgi:application", "hand-glued": "handglued.ap
 # django-bolt serves the same endpoint with its own (Rust) HTTP server, from boltsite/, in a
 # virtualenv of its own: it needs Python 3.12+.
 BOLT = "django-bolt"
-# The bridge under granian (a Rust HTTP server with an ASGI interface) instead of uvicorn.
+# The bridge under granian (HTTP in Rust, the app in Python) through runfastapi --server granian.
 GRANIAN = "bridge-granian"
 BOLT_VENV = REPO_DIR / ".venv-bolt"
 BOLT_INSTALL = (f"PYENV_VERSION=3.12.1 python -m venv {BOLT_VENV.name} && {BOLT_VENV.name}/bin/pip install "
@@ -222,11 +222,11 @@ class Server:
             ]
             env["DJANGO_SETTINGS_MODULE"] = "boltsite.settings"
         elif app == GRANIAN:
-            # One worker process with one runtime thread, the event loop uvicorn gets (uvloop).
+            # As a user runs it: runfastapi --server granian, one worker (granian's defaults: one
+            # runtime thread, uvloop when installed).
             command = prefix + [
-                sys.executable, "-m", "granian", "--interface=asgi", "--host=127.0.0.1",
-                f"--port={self.port}", "--workers=1", "--runtime-threads=1", "--no-ws",
-                "--no-access-log", "--log-level=warning", "--loop=uvloop", APPS["bridge"],
+                sys.executable, "manage.py", "runfastapi", f"127.0.0.1:{self.port}", "--server=granian",
+                "--noreload", "--skip-checks", "--log-level=warning",
             ]
         else:
             command = prefix + [

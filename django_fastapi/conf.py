@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 PREFIX = "FASTAPI_"
-SERVERS = ("uvicorn", "hypercorn")
+SERVERS = ("uvicorn", "hypercorn", "granian")
 # FASTAPI_AUTHENTICATION's names for the bridge's own sources (other entries are dotted paths).
 DOCS_ASSETS = ("local", "cdn")
 # FASTAPI_DOCS_ACCESS and the "access" of each audience or version: who may read docs and schema.

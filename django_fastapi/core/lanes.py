@@ -124,6 +124,7 @@ class Lane:
         self.deferred: list[Callable[[], Any]] = []
         self.holder: RequestLanes | _Flushing | None = None
         self.kept = False  # its holder is inside a transaction: its next job continues the hold
+        self.starting = False  # woken with a job, and not yet running (see LanePool._submit)
         self._queue: SimpleQueue = SimpleQueue()
         self._thread: threading.Thread | None = None
         self._flush: tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle] | None = None
@@ -147,10 +148,12 @@ class Lane:
 
     def _hold(self, job: _Job | None) -> None:
         """Run ``job`` (None: only deferred work), its owner's next jobs, then anyone's waiting."""
+        pool = self.pool
+        if self.starting:
+            pool._started(self)
         if job is not None and job.owner is None:
             self._run(job)  # run_on_each: outside the pool's bookkeeping
             return
-        pool = self.pool
         if self.kept:
             self.kept = False
         else:
@@ -165,6 +168,7 @@ class Lane:
                 if job is not None:
                     continue
                 if self.kept:
+                    pool._wake_for_waiting()
                     return  # the owner keeps the lane: its transaction is open
             job = pool._next_or_free(self)
             if job is None:
@@ -254,6 +258,12 @@ class LanePool:
         self.lanes = [Lane(self, f"{name}-{index}") for index in range(size)]
         self._free: list[Lane] = list(reversed(self.lanes))  # a stack: warm threads first
         self._waiting: deque[_Job] = deque()
+        # Lanes woken with a job that have not begun it yet (they wait for the GIL). While one
+        # is, new jobs queue in _waiting instead of waking more lanes: the lane takes them after
+        # its own, as asgiref's single thread takes its queue, instead of each job costing a
+        # thread wake-up and two switches. A lane that begins passes one waiting job on to a
+        # free lane, so a long or blocking job never holds up the others.
+        self._starting = 0
         self._timeout = timeout or (lambda: 30.0)  # None: wait as long as it takes
         self._expiry: tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle] | None = None
         # Event loops of a live server's thread and of a test may share the pool.
@@ -293,9 +303,11 @@ class LanePool:
                 return
             owner.busy = True
             lane = owner.lane
-            if lane is None and self._free:
+            if lane is None and self._free and not self._starting:
                 lane = self._free.pop()
                 self._assign(lane, owner)
+                lane.starting = True
+                self._starting += 1
             elif lane is None:
                 timeout = self._timeout()
                 job.queued = time.monotonic()
@@ -388,6 +400,52 @@ class LanePool:
 
     # Called on a lane's thread.
 
+    def _started(self, lane: Lane) -> None:
+        """``lane`` begins the job it was woken for: hand one waiting job to a free lane."""
+        with self._lock:
+            lane.starting = False
+            self._starting -= 1
+            woken = self._hand_waiting()
+        if woken is not None:
+            woken[0].put(woken[1])
+
+    def _wake_for_waiting(self) -> None:
+        """A lane stops taking waiting jobs (kept for a transaction): another takes them."""
+        with self._lock:
+            woken = self._hand_waiting() if not self._starting else None
+        if woken is not None:
+            woken[0].put(woken[1])
+
+    def _hand_waiting(self) -> tuple[Lane, _Job] | None:
+        """Under the lock: the first live waiting job, assigned to a free lane, marked starting."""
+        if not self._free:
+            return None
+        job = self._pop_waiting()
+        if job is None:
+            return None
+        lane = self._free.pop()
+        self._assign(lane, job.owner)
+        lane.starting = True
+        self._starting += 1
+        return lane, job
+
+    def _pop_waiting(self) -> _Job | None:
+        """Under the lock: the first waiting job not cancelled meanwhile, counted as a wait."""
+        while self._waiting:
+            job = self._waiting.popleft()
+            owner = job.owner
+            if job.future.done():  # cancelled while it waited
+                if owner is not None:
+                    if owner.backlog and not owner.ended:
+                        self._waiting.appendleft(owner.backlog.popleft())
+                    else:
+                        owner.busy = False
+                continue
+            self.waits += 1
+            self.waited += time.monotonic() - job.queued
+            return job
+        return None
+
     def _after_job(self, lane: Lane, owner: RequestLanes) -> _Job | None:
         """The owner's next job on ``lane``; None when the owner keeps the lane or lets it go."""
         keep = in_transaction()
@@ -409,19 +467,9 @@ class LanePool:
         with self._lock:
             if lane.deferred:
                 return _DEFERRED
-            while self._waiting:
-                job = self._waiting.popleft()
-                owner = job.owner
-                if job.future.done():  # cancelled while it waited
-                    if owner is not None:
-                        if owner.backlog and not owner.ended:
-                            self._waiting.appendleft(owner.backlog.popleft())
-                        else:
-                            owner.busy = False
-                    continue
-                self._assign(lane, owner)
-                self.waits += 1
-                self.waited += time.monotonic() - job.queued
+            job = self._pop_waiting()
+            if job is not None:
+                self._assign(lane, job.owner)
                 return job
             lane.holder = None
             self._free.append(lane)

@@ -13,7 +13,9 @@ from django.core.exceptions import ImproperlyConfigured
 from .servers import ServeOptions, Server, unknown_options
 
 # The server's own names for what runfastapi sets from --graceful-timeout / FASTAPI_GRACEFUL_TIMEOUT.
-GRACEFUL_OPTION = {"uvicorn": "timeout_graceful_shutdown", "hypercorn": "graceful_timeout"}
+GRACEFUL_OPTION = {
+    "uvicorn": "timeout_graceful_shutdown", "hypercorn": "graceful_timeout", "granian": "workers_kill_timeout",
+}
 
 
 class ServeError(ImproperlyConfigured):
@@ -30,7 +32,7 @@ def validate(server: Server, options: ServeOptions) -> None:
         raise ServeError(f"--graceful-timeout must be a number of seconds above 0; got {options.graceful_timeout!r}.")
     validate_recycling(server, options)
     if options.http2 and not server.supports_http2:
-        raise ServeError(f"{server.name} does not serve HTTP/2; use --server hypercorn for --http2.")
+        raise ServeError(f"{server.name} does not serve HTTP/2; use --server hypercorn or granian for --http2.")
     if bool(options.ssl_certfile) != bool(options.ssl_keyfile):
         raise ServeError("TLS needs both --ssl-certfile and --ssl-keyfile.")
     for flag, path in (("--ssl-certfile", options.ssl_certfile), ("--ssl-keyfile", options.ssl_keyfile)):
@@ -55,7 +57,7 @@ def validate_recycling(server: Server, options: ServeOptions) -> None:
     if own_name in options.extra:
         raise ServeError(
             f"FASTAPI_SERVER_OPTIONS[{server.name!r}] sets {own_name!r}; set FASTAPI_GRACEFUL_TIMEOUT "
-            "(or pass --graceful-timeout) instead, which runfastapi gives either server."
+            "(or pass --graceful-timeout) instead, which runfastapi gives every server."
         )
     if options.max_requests is not None and options.max_requests < 1:
         raise ServeError(f"--max-requests must be 1 or more; got {options.max_requests!r}.")
@@ -63,6 +65,12 @@ def validate_recycling(server: Server, options: ServeOptions) -> None:
         raise ServeError(f"--max-requests-jitter must be 0 or more; got {options.max_requests_jitter!r}.")
     if options.max_requests_jitter and options.max_requests is None:
         raise ServeError("--max-requests-jitter needs --max-requests N: the jitter is added to N.")
+    if options.max_requests is not None and server.name == "granian":
+        raise ServeError(
+            "granian does not recycle workers after a number of requests: leave out --max-requests, "
+            "recycle by memory with --max-rss, or by age with FASTAPI_SERVER_OPTIONS = "
+            '{"granian": {"workers_lifetime": SECONDS}}.'
+        )
     if options.max_rss is not None and options.max_rss < 1:
         raise ServeError(f"--max-rss must be a number of MiB, 1 or more; got {options.max_rss!r}.")
     if (options.max_requests_jitter and server.name == "uvicorn"
@@ -91,7 +99,8 @@ def ensure_port_free(host: str, port: int) -> None:
 
 def ensure_tls_loads(options: ServeOptions) -> None:
     # Either server would otherwise fail with ssl.SSLError's bare "PEM lib" traceback.
-    password = options.extra.get("ssl_keyfile_password", options.extra.get("keyfile_password"))
+    password = (options.extra.get("ssl_keyfile_password") or options.extra.get("keyfile_password")
+                or options.extra.get("ssl_key_password"))
     try:
         ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
             cast(str, options.ssl_certfile),  # validate() calls this only with a certificate
@@ -103,7 +112,7 @@ def ensure_tls_loads(options: ServeOptions) -> None:
             f"--ssl-certfile {options.ssl_certfile!r} and --ssl-keyfile {options.ssl_keyfile!r} are not "
             f"a PEM certificate and its unencrypted private key ({exc.reason or exc}). For an encrypted "
             "key, set its password in FASTAPI_SERVER_OPTIONS (uvicorn: ssl_keyfile_password, hypercorn: "
-            "keyfile_password)."
+            "keyfile_password, granian: ssl_key_password)."
         ) from exc
 
 

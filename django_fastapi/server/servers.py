@@ -1,8 +1,9 @@
-"""Run the application under uvicorn or hypercorn: the only module that imports either (with
-``compat_hypercorn``, which holds what hypercorn does not document).
+"""Run the application under uvicorn, hypercorn or granian: the only module that imports them
+(with ``compat_hypercorn``, which holds what hypercorn does not document).
 
-Both are optional extras, imported when used. One process serves the app object; several workers
-need the import string ``django_fastapi.asgi:application``, which each worker imports.
+All are optional extras, imported when used. With uvicorn and hypercorn one process serves the app
+object; several workers need the import string ``django_fastapi.asgi:application``, which each
+worker imports. granian always serves from worker processes of its own, even with one worker.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import atexit
 import contextlib
 import inspect
+import math
 import multiprocessing
 import os
 import shutil
@@ -23,7 +25,8 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from multiprocessing.connection import wait
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -34,6 +37,14 @@ from .compat_hypercorn import close_sockets, create_sockets, worker_function
 IMPORT_STRING = "django_fastapi.asgi:application"
 # Hypercorn evaluates the part after ":" in the module, so each worker builds the wrapped app.
 HYPERCORN_PROXIED_IMPORT_STRING = "django_fastapi.asgi:hypercorn_proxied_application()"
+# A factory granian calls in each worker (factory=True).
+GRANIAN_PROXIED_IMPORT_STRING = "django_fastapi.asgi:granian_proxied_application"
+GRANIAN_RELOADER = (
+    "granian cannot run under Django's autoreloader (its supervisor needs the main thread's signal "
+    "handlers): pass --noreload, or use --server uvicorn while developing."
+)
+# uvicorn's name for the proxies trusted with --proxy-headers, read by granian's workers too.
+FORWARDED_ALLOW_IPS = "FORWARDED_ALLOW_IPS"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 # How to stop each server that serve() runs in this process off the main thread (Django's
@@ -134,6 +145,10 @@ class Server:
 
     def option_names(self) -> set[str]:
         raise NotImplementedError
+
+    def imports_app(self, options: ServeOptions) -> bool:
+        """Whether the app is served from worker processes that import the entry point."""
+        return options.workers > 1
 
     def serve(self, app: Any, options: ServeOptions) -> None:
         raise NotImplementedError
@@ -368,7 +383,75 @@ async def _serve_until_stopped(serve: Any, app: Any, config: Any, graceful_timeo
         await serving
 
 
-SERVERS: dict[str, Server] = {"uvicorn": Uvicorn(), "hypercorn": Hypercorn()}
+class Granian(Server):
+    """granian (HTTP in Rust, the app in Python): its own supervisor and worker processes.
+
+    granian's supervisor must own the main thread's signal handlers, so it cannot run under
+    Django's autoreloader (runfastapi defaults to --noreload with it). Workers start with the
+    "spawn" method, as uvicorn's and hypercorn's do: a forked copy of the command's process would
+    inherit its database connections and threads.
+    """
+
+    name = module = "granian"
+    supports_http2 = True
+
+    def option_names(self) -> set[str]:
+        self.require()
+        server_class = import_module("granian.server").Server
+        return set(inspect.signature(server_class.__init__).parameters) - {"self", "target"}
+
+    def imports_app(self, options: ServeOptions) -> bool:
+        return True
+
+    def kwargs(self, options: ServeOptions) -> dict[str, Any]:
+        from granian.constants import HTTPModes, Interfaces
+        from granian.log import LogLevels
+
+        names: dict[str, Any] = {
+            **options.extra,
+            "interface": Interfaces.ASGI,
+            "workers": options.workers,
+            "url_path_prefix": options.root_path or None,
+            "log_level": LogLevels("debug" if options.log_level == "trace" else options.log_level),
+            "log_access": (
+                options.extra.get("log_access", False) if options.access_log is None else options.access_log
+            ),
+            "http": HTTPModes.auto if options.http2 else HTTPModes.http1,
+            # granian counts whole seconds; 0 would mean waiting for ever.
+            "workers_kill_timeout": max(1, math.ceil(options.graceful_timeout)),
+        }
+        if options.uds:
+            names["uds"] = Path(options.uds)
+        else:
+            names.update(address=options.host, port=options.port)
+        if options.ssl_certfile:
+            names.update(ssl_cert=Path(options.ssl_certfile), ssl_key=Path(cast(str, options.ssl_keyfile)))
+        if options.max_rss is not None:
+            # granian's own monitor: a worker above the ceiling is replaced gracefully.
+            names.update(workers_max_rss=options.max_rss, rss_sample_interval=1)
+        if options.proxy_headers:
+            names["factory"] = True
+        return names
+
+    def serve(self, app: Any, options: ServeOptions) -> None:
+        self.require()
+        if threading.current_thread() is not threading.main_thread():
+            raise ImproperlyConfigured(GRANIAN_RELOADER)
+        if options.proxy_headers and options.forwarded_allow_ips:
+            os.environ[FORWARDED_ALLOW_IPS] = options.forwarded_allow_ips
+        target = GRANIAN_PROXIED_IMPORT_STRING if options.proxy_headers else IMPORT_STRING
+        multiprocessing.set_start_method("spawn", force=True)
+        import_module("granian.server").Server(target, **self.kwargs(options)).serve()
+
+
+def granian_proxied(app: Any) -> Any:
+    """``app`` behind granian's proxy-headers wrapper, trusting FORWARDED_ALLOW_IPS (127.0.0.1)."""
+    from granian.utils.proxies import wrap_asgi_with_proxy_headers
+
+    return wrap_asgi_with_proxy_headers(app, trusted_hosts=os.environ.get(FORWARDED_ALLOW_IPS, "127.0.0.1"))
+
+
+SERVERS: dict[str, Server] = {"uvicorn": Uvicorn(), "hypercorn": Hypercorn(), "granian": Granian()}
 
 
 def default_server() -> str:
@@ -394,15 +477,16 @@ def unknown_options(server: str, options: dict[str, Any]) -> list[str]:
 PROMETHEUS_MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
-def prepare_environment(options: ServeOptions) -> None:
+def prepare_environment(server: Server, options: ServeOptions) -> None:
     """What the worker processes (and the app, built next) read from the environment.
 
     Before the app is built: the memory ceiling, and for metrics with several workers an empty
     directory of this run's own (removed at exit) unless PROMETHEUS_MULTIPROC_DIR names one.
     """
-    if options.max_rss is not None:
+    if options.max_rss is not None and not isinstance(server, Granian):
         os.environ[MAX_RSS_ENVIRON] = str(options.max_rss)
-    if options.workers > 1 and api_settings.METRICS_URL and not os.environ.get(PROMETHEUS_MULTIPROC_DIR):
+    if (server.imports_app(options) and api_settings.METRICS_URL
+            and not os.environ.get(PROMETHEUS_MULTIPROC_DIR)):
         directory = tempfile.mkdtemp(prefix="django_fastapi-metrics-")
         os.environ[PROMETHEUS_MULTIPROC_DIR] = directory
         atexit.register(shutil.rmtree, directory, ignore_errors=True)

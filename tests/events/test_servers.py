@@ -99,7 +99,7 @@ def test_event_published_on_one_server_reaches_streams_on_another(backend_env):
         assert [stream.next_data() for stream in streams] == [{"from": "second"}] * 2
 
 
-@pytest.mark.parametrize("server_name", ["uvicorn", "hypercorn"])
+@pytest.mark.parametrize("server_name", ["uvicorn", "hypercorn", "granian"])
 def test_open_streams_hold_no_lane(tmp_path_factory, server_name):
     """Twenty idle streams (each checked by a sync rule, on a lane) on a server with two lanes, and a
     sync endpoint still answers."""
@@ -117,7 +117,7 @@ def test_open_streams_hold_no_lane(tmp_path_factory, server_name):
 
 def test_sample_room_members_on_two_servers_share_the_room(room_env):
     """The sample site's websocket room (sample_site/room) over the events backend: a message sent
-    on one server reaches a member connected to the other."""
+    on one server reaches a member connected to the other (one under granian, one under uvicorn)."""
     import json
     import re
     import subprocess
@@ -132,7 +132,8 @@ def test_sample_room_members_on_two_servers_share_the_room(room_env):
                           timeout=60, check=True)
     token = re.search(r"dfb_\S+", demo.stdout).group()
     room = unique_channel().replace(":", "-").replace(".", "-")[:50]
-    first, second = servers(env=room_env, count=2)
+    first = ServerProcess.runfastapi("--server", "granian", env=room_env, timeout=60)
+    second = ServerProcess.runfastapi("--server", "uvicorn", env=room_env, timeout=60)
     with first, second:
         with connect(f"ws://127.0.0.1:{first.port}/api/room/{room}", subprotocols=["bearer", token],
                      open_timeout=10) as listener:

@@ -40,7 +40,7 @@ def project(tmp_path_factory):
     return one_server_project(tmp_path_factory)
 
 
-@pytest.fixture(scope="module", params=["uvicorn", "hypercorn"])
+@pytest.fixture(scope="module", params=["uvicorn", "hypercorn", "granian"])
 def server(request, project):
     with ServerProcess.runfastapi("--server", request.param, cwd=project) as proc:
         yield proc
@@ -136,7 +136,7 @@ def test_runfastapi_insecure_serves_static_files_without_debug(project):
         assert get(proc, "/static/shop/site.css").text == STATIC_CSS
 
 
-@pytest.mark.parametrize("server_name", ["uvicorn", "hypercorn"])
+@pytest.mark.parametrize("server_name", ["uvicorn", "hypercorn", "granian"])
 def test_runfastapi_workers_serve_django_and_static_files(project, server_name):
     with ServerProcess.runfastapi("--server", server_name, "--workers", "2", cwd=project) as proc:
         assert get(proc, "/admin/login/").status_code == 200

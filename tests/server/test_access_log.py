@@ -120,7 +120,7 @@ def test_access_log_default_logging_leaves_it_to_a_configured_parent(server_logg
 # Real servers, read as a developer reads their terminal.
 
 
-@pytest.fixture(scope="module", params=["uvicorn", "hypercorn"])
+@pytest.fixture(scope="module", params=["uvicorn", "hypercorn", "granian"])
 def server(request, tmp_path_factory):
     with ServerProcess.runfastapi("--server", request.param, cwd=one_server_project(tmp_path_factory)) as proc:
         yield proc
@@ -163,7 +163,7 @@ def test_runfastapi_server_access_log_off_by_default(server):
 
 
 @pytest.mark.server
-@pytest.mark.parametrize("name", ["uvicorn", "hypercorn"])
+@pytest.mark.parametrize("name", ["uvicorn", "hypercorn", "granian"])
 def test_runfastapi_access_log_flag_adds_the_servers_own(name, tmp_path_factory):
     with ServerProcess.runfastapi("--server", name, "--access-log", cwd=one_server_project(tmp_path_factory)) as proc:
         with proc.client(timeout=10) as client:

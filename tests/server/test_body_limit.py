@@ -123,7 +123,7 @@ def test_body_limit_file_upload_over_max_upload_size_is_413(settings, uploads):
 # A real server, and a client that announces a body it never sends.
 
 
-@pytest.fixture(scope="module", params=["uvicorn", "hypercorn"])
+@pytest.fixture(scope="module", params=["uvicorn", "hypercorn", "granian"])
 def server(request, tmp_path_factory):
     with ServerProcess.runfastapi("--server", request.param, cwd=one_server_project(tmp_path_factory)) as proc:
         yield proc

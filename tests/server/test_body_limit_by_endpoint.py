@@ -89,7 +89,7 @@ def test_login_body_over_data_upload_limit_is_413_whatever_the_content_type(sett
 # costs the server no memory beyond the limit.
 
 
-@pytest.fixture(scope="module", params=["uvicorn", "hypercorn"])
+@pytest.fixture(scope="module", params=["uvicorn", "hypercorn", "granian"])
 def server(request, tmp_path_factory):
     with ServerProcess.runfastapi("--server", request.param, cwd=one_server_project(tmp_path_factory)) as proc:
         yield proc

@@ -38,7 +38,9 @@ CASES = [
      "are not a PEM certificate and its unencrypted private key"),
     ("workers-zero", ["{addr}", "--workers", "0"], "--workers must be 1 or more; got 0."),
     ("http2-uvicorn", ["{addr}", "--server", "uvicorn", "--http2"],
-     "uvicorn does not serve HTTP/2; use --server hypercorn for --http2."),
+     "uvicorn does not serve HTTP/2; use --server hypercorn or granian for --http2."),
+    ("max-requests-granian", ["{addr}", "--server", "granian", "--max-requests", "100"],
+     "granian does not recycle workers after a number of requests: leave out --max-requests"),
     ("uds-directory-missing", ["{addr}", "--uds", "{missing_dir}/api.sock"],
      "--uds '{missing_dir}/api.sock' is in a directory that does not exist."),
     ("unknown-server-option", ["{addr}", "--server", "hypercorn"],
@@ -151,3 +153,11 @@ def test_call_command_runfastapi_without_hypercorn_in_subprocess_raises_command_
     assert result.returncode == 1
     assert 'CommandError: The hypercorn server is not installed. Install it with: pip install ' \
            '"django-fastapi-bridge[hypercorn]"' in result.stdout
+
+
+@pytest.mark.django_db(transaction=True)
+def test_call_command_runfastapi_granian_under_autoreloader_raises_command_error(never_serve):
+    with pytest.raises(CommandError) as raised:
+        call_command("runfastapi", "--server", "granian", use_reloader=True, stdout=StringIO())
+    assert "granian cannot run under Django's autoreloader" in str(raised.value)
+    assert "--noreload" in str(raised.value)

@@ -1,4 +1,4 @@
-"""``manage.py runfastapi`` as a real subprocess on 127.0.0.1, under uvicorn and under hypercorn."""
+"""``manage.py runfastapi`` as a real subprocess on 127.0.0.1, under uvicorn, hypercorn and granian."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ from tests.serverproc import SAMPLE_SITE, ServerProcess, free_port
 
 pytestmark = pytest.mark.server
 
-SERVERS = ["uvicorn", "hypercorn"]
+SERVERS = ["uvicorn", "hypercorn", "granian"]
+HTTP2_SERVERS = ["hypercorn", "granian"]
 
 
 @pytest.fixture(scope="module")
@@ -139,9 +140,10 @@ def test_runfastapi_ssl_serves_https(server, sample_env, certificate):
     assert f"API docs at https://127.0.0.1:{proc.port}/api/docs" in proc.stdout
 
 
-def test_runfastapi_http2_hypercorn_answers_over_http2(sample_env, certificate):
+@pytest.mark.parametrize("server", HTTP2_SERVERS)
+def test_runfastapi_http2_answers_over_http2(server, sample_env, certificate):
     cert, key = certificate
-    args = ("--server", "hypercorn", "--http2", "--ssl-certfile", cert, "--ssl-keyfile", key)
+    args = ("--server", server, "--http2", "--ssl-certfile", cert, "--ssl-keyfile", key)
     with ServerProcess.runfastapi(*args, env=sample_env, scheme="https", http2=True) as proc:
         with proc.client(timeout=10) as client:
             response = client.get("/api/benchmark/permissions")
@@ -149,9 +151,10 @@ def test_runfastapi_http2_hypercorn_answers_over_http2(sample_env, certificate):
     assert response.http_version == "HTTP/2"
 
 
-def test_runfastapi_without_http2_hypercorn_answers_over_http1(sample_env, certificate):
+@pytest.mark.parametrize("server", HTTP2_SERVERS)
+def test_runfastapi_without_http2_answers_over_http1(server, sample_env, certificate):
     cert, key = certificate
-    args = ("--server", "hypercorn", "--ssl-certfile", cert, "--ssl-keyfile", key)
+    args = ("--server", server, "--ssl-certfile", cert, "--ssl-keyfile", key)
     with ServerProcess.runfastapi(*args, env=sample_env, scheme="https", http2=True) as proc:
         with proc.client(timeout=10) as client:
             response = client.get("/api/benchmark/permissions")
@@ -168,7 +171,8 @@ class Shutdown:
 
 
 # Under the autoreloader (the default with DEBUG) a terminal's Ctrl-C reaches both processes (the
-# process group); a process manager's SIGTERM reaches the one it started.
+# process group); a process manager's SIGTERM reaches the one it started. granian never runs under
+# the autoreloader: its "reload" cases are the DEBUG default, where its workers get Ctrl-C too.
 @pytest.fixture(scope="module", params=[(server, sig, mode) for server in SERVERS for sig in ("SIGTERM", "SIGINT")
                                         for mode in ("noreload", "reload")],
                 ids=lambda param: "-".join(param))

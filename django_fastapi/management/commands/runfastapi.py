@@ -16,6 +16,7 @@ from django_fastapi.routing.dispatch import pass_static_to_workers, runserver_st
 from django_fastapi.server.preflight import banner, validate
 from django_fastapi.server.reloader import run_with_reloader
 from django_fastapi.server.servers import (
+    GRANIAN_RELOADER,
     LOG_LEVELS,
     ServeOptions,
     prepare_environment,
@@ -25,7 +26,7 @@ from django_fastapi.server.servers import (
 
 class Command(RunserverCommand):
     help = (
-        "Serve the project with uvicorn or hypercorn: the FastAPI routes and, on the same port, "
+        "Serve the project with uvicorn, hypercorn or granian: the FastAPI routes and, on the same port, "
         "Django's admin, views and (under DEBUG) static files."
     )
     requires_system_checks = []
@@ -36,17 +37,17 @@ class Command(RunserverCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", help="Port, or address:port, e.g. 8001, 0.0.0.0:8001, [::1]:8001 (default: 127.0.0.1:8000).")
         parser.add_argument("--ipv6", "-6", action="store_true", dest="use_ipv6", help="Use an IPv6 address (default ::1).")
-        parser.add_argument("--noreload", action="store_false", dest="use_reloader", default=None, help="Do not reload on code changes (the default when DEBUG is False or with --workers).")
-        parser.add_argument("--server", choices=SERVERS, help="ASGI server (default: FASTAPI_SERVER, else uvicorn if installed, else hypercorn).")
+        parser.add_argument("--noreload", action="store_false", dest="use_reloader", default=None, help="Do not reload on code changes (the default when DEBUG is False, with --workers, and with granian).")
+        parser.add_argument("--server", choices=SERVERS, help="ASGI server (default: FASTAPI_SERVER, else uvicorn if installed, else hypercorn). granian runs without the autoreloader.")
         parser.add_argument("--workers", type=int, default=1, help="Worker processes (default: %(default)s).")
         parser.add_argument("--root-path", default=None, help="ASGI root_path, when served under a sub-path by a proxy (default: FASTAPI_ROOT_PATH).")
         parser.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="Server log level (default: %(default)s).")
         parser.add_argument("--proxy-headers", action="store_true", help="Trust X-Forwarded-* headers from the proxy for the client address and scheme.")
-        parser.add_argument("--forwarded-allow-ips", default=None, help="uvicorn: comma-separated proxy IPs to trust with --proxy-headers.")
+        parser.add_argument("--forwarded-allow-ips", default=None, help="uvicorn and granian: comma-separated proxy IPs to trust with --proxy-headers (default: 127.0.0.1).")
         parser.add_argument("--uds", metavar="PATH", help="Bind to this Unix domain socket instead of a TCP port.")
         parser.add_argument("--ssl-certfile", metavar="FILE", help="TLS certificate file (with --ssl-keyfile).")
         parser.add_argument("--ssl-keyfile", metavar="FILE", help="TLS private key file (with --ssl-certfile).")
-        parser.add_argument("--http2", action="store_true", help="Offer HTTP/2 (hypercorn only).")
+        parser.add_argument("--http2", action="store_true", help="Offer HTTP/2 (hypercorn and granian).")
         parser.add_argument("--nostatic", action="store_false", dest="use_static_handler", help="Do not serve static files (served under DEBUG when django.contrib.staticfiles is installed).")
         parser.add_argument("--insecure", action="store_true", dest="insecure_serving", help="Serve static files even when DEBUG is False.")
         parser.add_argument("--access-log", action="store_true", default=None, help="Also print the server's own access log (off: the bridge logs each request to 'django_fastapi.server').")
@@ -62,10 +63,11 @@ class Command(RunserverCommand):
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
         if options["use_reloader"] is None:
-            # A server that exits after --max-requests would leave the reloader waiting.
+            # A server that exits after --max-requests would leave the reloader waiting; granian's
+            # supervisor needs the main thread, which the autoreloader keeps.
             options["use_reloader"] = (
                 settings.DEBUG and options["workers"] == 1 and options["max_requests"] is None
-                and options["max_rss"] is None
+                and options["max_rss"] is None and self.server.name != "granian"
             )
         autoreload.autoreload_started.connect(watch_api_modules, dispatch_uid="django_fastapi_api_modules")
         super().handle(*args, **options)
@@ -73,6 +75,8 @@ class Command(RunserverCommand):
     def run(self, **options: Any) -> None:
         # Bad options end here, in the process the user started, before any autoreloader: one line
         # and exit status 1 in every mode.
+        if options["use_reloader"] and self.server.name == "granian":
+            raise CommandError(GRANIAN_RELOADER)
         try:
             serve_options = self.serve_options(options)
             validate(self.server, serve_options)
@@ -135,10 +139,10 @@ class Command(RunserverCommand):
             validate(self.server, serve_options)
         except ImproperlyConfigured as exc:
             self.fail(str(exc), options)
-        prepare_environment(serve_options)
+        prepare_environment(self.server, serve_options)
         try:
             app = get_asgi_application(serve_static=serve_static)
-            if serve_options.workers > 1:
+            if self.server.imports_app(serve_options):
                 pass_static_to_workers(serve_static)
         except ImproperlyConfigured as exc:
             if not options["use_reloader"]:
