@@ -93,9 +93,10 @@ class Site:
                and not k.startswith(("DATABASE_", "DJANGO_", "SAMPLE_SITE_", "FASTAPI_"))}
         # SAMPLE_SITE_ACCESS_LOG=0 asks for the bridge's per-request log off, as uvicorn's is
         # (--no-access-log) and as the hand-glued app has none; database_settings() reports
-        # whether the sample settings honour it.
+        # whether the sample settings honour it. SAMPLE_SITE_METRICS=0: Prometheus metrics off,
+        # as they are by default (the sample site turns them on to show them).
         env.update(DJANGO_SETTINGS_MODULE="sample_site.settings", DJANGO_DEBUG="0",
-                   SECRET_KEY="bench-only-sample-site-key",
+                   SECRET_KEY="bench-only-sample-site-key", SAMPLE_SITE_METRICS="0",
                    SAMPLE_SITE_SQLITE=str(self.dir / "db.sqlite3"), SAMPLE_SITE_ACCESS_LOG="0",
                    PYTHONPATH=os.pathsep.join([str(self.dir), str(BENCH_DIR)]))
         env.update(extra)

@@ -37,7 +37,7 @@ _SUSPECT_JSON = re.compile(rb"\\u|NaN|Infinity|[eE][+-]?\d{3}")
 async def reject_unstorable_values(request: HTTPConnection) -> None:
     """Raise ``RequestValidationError`` naming every path, query, header, cookie or body value
     holding a NUL character, a lone surrogate or a non-finite number (a WebSocket: no body)."""
-    errors = [
+    errors = [] if _plain(request.scope) else [
         *_text_errors("path", request.path_params.items()),
         *_text_errors("query", request.query_params.multi_items()),
         *_text_errors("header", request.headers.items()),
@@ -48,6 +48,26 @@ async def reject_unstorable_values(request: HTTPConnection) -> None:
         errors.extend(await _body_errors(request, form=reads_form(route)))
     if errors:
         raise RequestValidationError(errors)
+
+
+def _plain(scope: Any) -> bool:
+    """Whether no path, query, header or cookie value can hold a NUL or a lone surrogate, read
+    off the raw scope without building Starlette's parsed views (the common case, cheaply).
+
+    Starlette decodes query strings and percent-escapes with ``errors="replace"`` and headers as
+    latin-1, so only a NUL (raw, ``%00``, or a cookie's ``\\000`` escape) or a path that is not
+    ASCII can make a problem there.
+    """
+    path = scope.get("path", "")
+    if not path.isascii() or "\x00" in path:
+        return False
+    query = scope.get("query_string", b"")
+    if b"\x00" in query or b"%00" in query:
+        return False
+    for name, value in scope.get("headers", ()):
+        if b"\x00" in value or b"\x00" in name or (name == b"cookie" and b"\\" in value):
+            return False
+    return True
 
 
 def _text_errors(where: str, pairs: Any) -> Iterator[dict[str, Any]]:
