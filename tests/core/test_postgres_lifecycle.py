@@ -257,7 +257,7 @@ def test_connections_stay_bounded_under_load_and_settle(databases, mode, report)
     assert idle(after), after
 
 
-@pytest.mark.parametrize("server_name", ["uvicorn", "hypercorn"])
+@pytest.mark.parametrize("server_name", ["uvicorn", "hypercorn", "granian"])
 @pytest.mark.parametrize("mode", list(MODES))
 def test_awaiting_async_requests_are_all_in_flight_with_connections_bounded(databases, mode, server_name, report):
     """300 async requests at once, each querying before and after a wait: no lane held meanwhile."""
@@ -367,7 +367,8 @@ def test_atomic_requests_roll_back_both_databases(databases):
 
 
 @pytest.mark.parametrize(
-    "mode, server_name", [("pool", "uvicorn"), ("conn_max_age_60", "uvicorn"), ("conn_max_age_60", "hypercorn")]
+    "mode, server_name",
+    [("pool", "uvicorn"), ("conn_max_age_60", "uvicorn"), ("conn_max_age_60", "hypercorn"), ("pool", "granian")],
 )
 def test_server_shutdown_closes_every_connection(databases, mode, server_name, report):
     with server(databases, mode, "--server", server_name) as process:

@@ -11,6 +11,7 @@ from django.utils import autoreload
 
 from django_fastapi.application import get_application, get_asgi_application
 from django_fastapi.conf import SERVERS, api_settings
+from django_fastapi.core.pools import close_pools
 from django_fastapi.routing.discovery import watch_api_modules
 from django_fastapi.routing.dispatch import pass_static_to_workers, runserver_static
 from django_fastapi.server.preflight import banner, validate
@@ -132,6 +133,9 @@ class Command(RunserverCommand):
         self.check_migrations()
         connections.close_all()
         serve_options = self.serve_options(options)
+        if self.server.imports_app(serve_options):
+            # The workers open their own; this process only supervises them.
+            close_pools()
         serve_static = runserver_static(
             use_static_handler=options["use_static_handler"], insecure=options["insecure_serving"]
         )
