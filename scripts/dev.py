@@ -88,7 +88,16 @@ def test(args: argparse.Namespace, extra: list[str]) -> None:
     else:
         python = ensure_venv(venv_dir(args.django), [args.django, "-e", f"{REPO}[all,test]"])
     run([str(python), "-m", "django", "--version"])
-    run([str(python), "-m", "pytest", *extra])
+    run([str(python), "-m", "pytest", *parallel(extra), *extra])
+
+
+def parallel(extra: list[str]) -> list[str]:
+    """pytest-xdist workers, one per core and at most 4 (most tests start servers), unless the
+    arguments choose (``-n 0``: one process)."""
+    chosen = any(arg.startswith(("-n", "--numprocesses", "--dist")) or arg == "no:xdist" for arg in extra)
+    cores = os.cpu_count() or 1
+    # loadfile: a module's tests (and its module-scoped servers) stay on one worker, in order.
+    return [] if chosen or cores < 2 else ["-n", str(min(cores, 4)), "--dist", "loadfile"]
 
 
 # Each OpenAPI document of the sample site, and whether the staff demo user's token is sent.

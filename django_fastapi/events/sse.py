@@ -101,7 +101,11 @@ async def event_stream(
 
 async def _stream(request: Request, subscription: Subscription, name: str | None, keepalive: float,
                   retry: int) -> AsyncIterator[bytes]:
-    watcher = asyncio.ensure_future(_close_on_disconnect(request, subscription))
+    # Below ASGI 2.4 Starlette's StreamingResponse listens for the disconnect itself and cancels
+    # the stream; a second listener would receive() beside it, and granian answers the second of
+    # two concurrent receive() calls with a disconnect while the request is being read.
+    watcher = (asyncio.ensure_future(_close_on_disconnect(request, subscription))
+               if _spec_version(request.scope) >= (2, 4) else None)
     try:
         yield f"retry: {retry}\n\n".encode()
         while True:
@@ -113,8 +117,16 @@ async def _stream(request: Request, subscription: Subscription, name: str | None
             else:
                 yield b": keep-alive\n\n"
     finally:
-        watcher.cancel()
+        if watcher is not None:
+            watcher.cancel()
         subscription.close()
+
+
+def _spec_version(scope: Any) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in scope.get("asgi", {}).get("spec_version", "2.0").split("."))
+    except ValueError:
+        return (2, 0)
 
 
 async def _close_on_disconnect(request: Request, subscription: Subscription) -> None:

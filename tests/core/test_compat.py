@@ -290,10 +290,14 @@ def test_fastapi_depends_on_keeps_the_other_options():
     assert (secured.dependency, list(secured.scopes)) == (second, ["read"]), message
 
 
-def test_django_reloader_child_is_started_with_the_autoreload_environment(monkeypatch):
+def test_django_reloader_child_is_started_with_the_autoreload_environment(monkeypatch, tmp_path):
     from django_fastapi.core.compat_django import is_reloader_child, reloader_child
 
-    monkeypatch.setattr("sys.argv", ["manage.py", "runfastapi"])
+    script = tmp_path / "manage.py"
+    script.write_text("")
+    # As `python manage.py runfastapi` starts it, whatever runs the tests (pytest, an xdist worker).
+    monkeypatch.setattr(sys.modules["__main__"], "__spec__", None, raising=False)
+    monkeypatch.setattr("sys.argv", [str(script), "runfastapi"])
     arguments, environ = reloader_child()
     message = f"{DJANGO}: autoreload.get_child_arguments / DJANGO_AUTORELOAD_ENV changed"
     assert arguments[0] == sys.executable and arguments[-1] == "runfastapi", message
