@@ -32,7 +32,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from targets import APPS, PgCounter, Server, Site, db_configs, pg_unreachable, recreate_pg_database  # noqa: E402
+from targets import (  # noqa: E402
+    APPS,
+    GRANIAN,
+    PgCounter,
+    Server,
+    Site,
+    db_configs,
+    pg_unreachable,
+    recreate_pg_database,
+)
 
 SEED = "/api/benchmark/permissions"
 WAIT = "/api/benchmark/wait?seconds=1"
@@ -115,7 +124,7 @@ async def trickle_scenario(port: int, seconds: float, clients: int) -> tuple[flo
 def run_round(site: Site, app: str, env: dict[str, str], args: argparse.Namespace, scenario: str,
               pg: PgCounter | None) -> dict[str, float]:
     pinned = shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
-    server = Server(site, APPS[app], env, ["taskset", "-c", "0"] if pinned else [])
+    server = Server(site, APPS.get(app, app), env, ["taskset", "-c", "0"] if pinned else [])
     if pinned:
         os.sched_setaffinity(0, {1})
     peaks = {"threads": 0, "pg": 0}
@@ -172,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=4, help="trickle: seconds per measurement")
     parser.add_argument("--tricklers", type=int, default=64, help="trickle: slow clients (%(default)s)")
     parser.add_argument("--threads", type=int, default=16, help="FASTAPI_THREADS (%(default)s)")
+    parser.add_argument("--granian", action="store_true",
+                        help="also the bridge under granian (runfastapi --server granian, one worker)")
     parser.add_argument("--db", default="sqlite", help="sqlite, pg-pool, pg-age0 or pg-age60 (%(default)s)")
     parser.add_argument("--pg-url", default=os.environ.get("DJANGO_FASTAPI_BENCH_PG",
                                                            "postgres://postgres@127.0.0.1:5432/dfb_bench"))
@@ -190,17 +201,18 @@ def main(argv: list[str] | None = None) -> int:
             recreate_pg_database(args.pg_url)
             pg = PgCounter(args.pg_url)
         site.manage("migrate", "--noinput", extra=env)
-        print(f"{args.db}, one uvicorn worker, FASTAPI_THREADS={args.threads}, {args.requests} at once "
+        apps = [*APPS, GRANIAN] if args.granian else list(APPS)
+        print(f"{args.db}, one uvicorn worker{' (and one granian worker)' if args.granian else ''}, FASTAPI_THREADS={args.threads}, {args.requests} at once "
               f"(wait/sse), {args.tricklers} trickling clients (trickle)")
         results: dict[tuple[str, str], list[dict[str, float]]] = {}
         for scenario in args.scenarios.split(","):
             for round_ in range(args.rounds):
-                for app in APPS:
+                for app in apps:
                     row = run_round(site, app, env, args, scenario, pg)
                     results.setdefault((scenario, app), []).append(row)
                     shown = ", ".join(f"{key}={value:.3g}" if isinstance(value, float) else f"{key}={value}"
                                       for key, value in row.items())
-                    print(f"  {scenario:8} round {round_ + 1} {app:10} {shown}", flush=True)
+                    print(f"  {scenario:8} round {round_ + 1} {app:14} {shown}", flush=True)
         print("medians (bridge / hand-glued):")
         for scenario in args.scenarios.split(","):
             bridge, glued = results[(scenario, "bridge")], results[(scenario, "hand-glued")]
@@ -213,6 +225,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {scenario:8} {key} bridge {b:.3g} hand-glued {g:.3g} ratio {b / g:.2f}; "
                   f"threads bridge {max(row['threads'] for row in bridge)} hand-glued "
                   f"{max(row['threads'] for row in glued)}{extra}")
+            if args.granian:
+                granian = results[(scenario, GRANIAN)]
+                n = statistics.median(row[key] for row in granian)
+                print(f"  {scenario:8} {key} bridge-granian {n:.3g}, ratio to hand-glued {n / g:.2f}; threads "
+                      f"{max(row['threads'] for row in granian)}")
         if pg is not None:
             pg.close()
     return 0
