@@ -55,13 +55,14 @@ class LanesBusy(Exception):
 
 
 class _Job:
-    __slots__ = ("future", "fn", "args", "kwargs", "owner", "deadline", "queued")
+    __slots__ = ("future", "fn", "args", "kwargs", "owner", "deadline", "queued", "starved")
 
     def __init__(self, owner: RequestLanes | None, fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
         self.future: Future[Any] = Future()
         self.fn, self.args, self.kwargs = fn, args, kwargs
         self.owner = owner
         self.deadline = self.queued = 0.0
+        self.starved = False  # queued with no lane free (not only behind a lane being woken)
 
 
 _STOP = object()
@@ -269,7 +270,8 @@ class LanePool:
         # Event loops of a live server's thread and of a test may share the pool.
         self._lock = threading.Lock()
         self.peak_in_use = 0
-        # Read by metrics: jobs that waited for a lane, their total wait, and those refused (503).
+        # Read by metrics: jobs that waited for a lane because none was free, their total wait,
+        # and those refused (503).
         self.waits = 0
         self.waited = 0.0
         self.refused = 0
@@ -311,6 +313,7 @@ class LanePool:
             elif lane is None:
                 timeout = self._timeout()
                 job.queued = time.monotonic()
+                job.starved = not self._free
                 job.deadline = math.inf if timeout is None else job.queued + timeout
                 self._waiting.append(job)
         if lane is None:
@@ -441,8 +444,9 @@ class LanePool:
                     else:
                         owner.busy = False
                 continue
-            self.waits += 1
-            self.waited += time.monotonic() - job.queued
+            if job.starved:
+                self.waits += 1
+                self.waited += time.monotonic() - job.queued
             return job
         return None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 
 import pytest
@@ -55,3 +56,36 @@ async def test_jobs_queued_behind_a_starting_lane_all_run(pool):
     )
     assert len(names) == 50
     assert set(names) <= {"test-lane-0", "test-lane-1"}
+
+
+async def test_job_queued_while_every_lane_is_busy_counts_as_a_wait():
+    pool = LanePool(1, name="test-lane")
+    try:
+        running, release = threading.Event(), threading.Event()
+
+        def first() -> None:
+            running.set()
+            release.wait(5)
+
+        first_done = asyncio.ensure_future(run(RequestLanes(pool), first))
+        await asyncio.get_running_loop().run_in_executor(None, running.wait, 5)
+        second_done = asyncio.ensure_future(run(RequestLanes(pool), lambda: None))
+        await asyncio.sleep(0.05)  # queued behind the busy lane
+        release.set()
+        await asyncio.gather(first_done, second_done)
+        assert pool.waits == 1
+    finally:
+        pool.shutdown()
+
+
+async def test_jobs_queued_behind_a_lane_being_woken_are_not_counted_as_waits(pool):
+    """Lane waits (the metric) mean every lane was busy, not the queueing that batches jobs."""
+    interval = sys.getswitchinterval()
+    # All twenty are submitted in one step of the loop; no forced GIL switch may start a lane
+    # (which would hand the second lane a job, and leave none free) in the middle of it.
+    sys.setswitchinterval(1.0)
+    try:
+        await asyncio.gather(*(run(RequestLanes(pool), lambda: None) for _ in range(20)))
+    finally:
+        sys.setswitchinterval(interval)
+    assert pool.waits == 0
