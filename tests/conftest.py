@@ -41,3 +41,16 @@ def redis_url() -> str:
     except Exception as exc:
         _unavailable("Redis", REDIS_URL, exc)
     return REDIS_URL
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_features_known(django_db_setup, django_db_blocker) -> None:
+    """Django 6 runs the system checks against every database by default, and a JSONField's check
+    asks SQLite whether it supports JSON (a query, once per connection). Asked here once the test
+    databases exist, so the tests of system checks need no database access of their own, whichever
+    test a pytest-xdist worker happens to run first."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for alias in connections:
+            connections[alias].features.supports_json_field  # noqa: B018
