@@ -408,29 +408,22 @@ class LanePool:
         with self._lock:
             lane.starting = False
             self._starting -= 1
-            woken = self._hand_waiting()
-        if woken is not None:
-            woken[0].put(woken[1])
+        self._wake_for_waiting()
 
     def _wake_for_waiting(self) -> None:
-        """A lane stops taking waiting jobs (kept for a transaction): another takes them."""
+        """Unless a lane is being woken already, the first waiting job goes to a free lane (also
+        when a lane stops taking waiting jobs, kept for a transaction)."""
         with self._lock:
-            woken = self._hand_waiting() if not self._starting else None
-        if woken is not None:
-            woken[0].put(woken[1])
-
-    def _hand_waiting(self) -> tuple[Lane, _Job] | None:
-        """Under the lock: the first live waiting job, assigned to a free lane, marked starting."""
-        if not self._free:
-            return None
-        job = self._pop_waiting()
-        if job is None:
-            return None
-        lane = self._free.pop()
-        self._assign(lane, job.owner)
-        lane.starting = True
-        self._starting += 1
-        return lane, job
+            if self._starting or not self._free:
+                return
+            job = self._pop_waiting()
+            if job is None:
+                return
+            lane = self._free.pop()
+            self._assign(lane, job.owner)
+            lane.starting = True
+            self._starting += 1
+        lane.put(job)
 
     def _pop_waiting(self) -> _Job | None:
         """Under the lock: the first waiting job not cancelled meanwhile, counted as a wait."""

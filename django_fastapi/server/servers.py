@@ -123,6 +123,8 @@ class Server:
     name = ""
     module = ""
     supports_http2 = False
+    # Whether it can serve from a thread other than the main one (Django's autoreloader, LiveServer).
+    runs_in_thread = True
 
     def require(self) -> Any:
         try:
@@ -394,6 +396,7 @@ class Granian(Server):
 
     name = module = "granian"
     supports_http2 = True
+    runs_in_thread = False
 
     def option_names(self) -> set[str]:
         self.require()

@@ -21,18 +21,16 @@ from django.test.utils import modify_settings
 from ..application import get_application
 from ..server.servers import SERVERS
 
-# The servers that can run in a thread of the test process.
-IN_THREAD_SERVERS = ("uvicorn", "hypercorn")
-
 
 class LiveServer:
     def __init__(
         self, app: Any = None, host: str = "127.0.0.1", startup_timeout: float = 20.0, *, server: str = "uvicorn"
     ) -> None:
 
-        if server not in IN_THREAD_SERVERS:
+        in_thread = [name for name, candidate in SERVERS.items() if candidate.runs_in_thread]
+        if server not in in_thread:
             raise ValueError(
-                f"server must be one of {', '.join(map(repr, IN_THREAD_SERVERS))}; got {server!r}. "
+                f"server must be one of {', '.join(map(repr, in_thread))}; got {server!r}. "
                 "(granian serves from worker processes of its own: run manage.py runfastapi --server granian.)"
             )
         self.module = SERVERS[server].require()

@@ -68,7 +68,7 @@ class Command(RunserverCommand):
             # supervisor needs the main thread, which the autoreloader keeps.
             options["use_reloader"] = (
                 settings.DEBUG and options["workers"] == 1 and options["max_requests"] is None
-                and options["max_rss"] is None and self.server.name != "granian"
+                and options["max_rss"] is None and self.server.runs_in_thread
             )
         autoreload.autoreload_started.connect(watch_api_modules, dispatch_uid="django_fastapi_api_modules")
         super().handle(*args, **options)
@@ -76,7 +76,7 @@ class Command(RunserverCommand):
     def run(self, **options: Any) -> None:
         # Bad options end here, in the process the user started, before any autoreloader: one line
         # and exit status 1 in every mode.
-        if options["use_reloader"] and self.server.name == "granian":
+        if options["use_reloader"] and not self.server.runs_in_thread:
             raise CommandError(GRANIAN_RELOADER)
         try:
             serve_options = self.serve_options(options)
